@@ -1,0 +1,829 @@
+"""DNA data for the DeMo task: readers, shuffles, encoding, datasets, JASPAR.
+
+One nucleotide order everywhere: ``ALPHABET = "ACGT"`` (rows of the one-hot
+array and columns of every PWM).
+
+The task (Lanchantin et al. 2017, following DeepBind): positives are the
+central 101 bp of ChIP-seq peaks, negatives are dinucleotide-preserving
+shuffles of the positives, one per positive.  A peak and its shuffle always
+fall into the same train/validation/test split, so no test negative is a
+rearrangement of a training positive.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import re
+import warnings
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "ALPHABET",
+    "DATA_DIR",
+    "Record",
+    "Motif",
+    "Site",
+    "Split",
+    "Dataset",
+    "one_hot",
+    "decode",
+    "reverse_complement",
+    "read_fasta",
+    "read_deepbind",
+    "read_demo_folder",
+    "dinucleotide_shuffle",
+    "fit_length",
+    "make_task",
+    "dataset_from_fasta",
+    "load_dataset",
+    "list_datasets",
+    "make_synthetic",
+    "make_grammar",
+    "read_meme",
+    "load_jaspar",
+    "jaspar_motif",
+]
+
+ALPHABET = "ACGT"
+IUPAC_DNA = set("ACGTURYSWKMBDHVN")
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+PEAKS_DIR = DATA_DIR / "peaks"
+JASPAR_FILE = DATA_DIR / "motifs" / "JASPAR2024_CORE_vertebrates_non-redundant.meme"
+REAL_TFS = ("MAFK", "POU5F1")
+SYNTHETIC_TFS = ("GATA1", "MAFK", "NFYB")
+_COMPLEMENT = str.maketrans("ACGTNacgtnRYSWKMBDHVrykmbdhv", "TGCANtgcanYRSWMKVHDByrmkvhdb")
+_INDEX = np.full(256, -1, dtype=np.int64)
+for _i, _c in enumerate(ALPHABET):
+    _INDEX[ord(_c)] = _i
+    _INDEX[ord(_c.lower())] = _i
+
+
+# --------------------------------------------------------------------------
+# Encoding
+# --------------------------------------------------------------------------
+def one_hot(seqs: str | Sequence[str]) -> np.ndarray:
+    """One-hot encode DNA.
+
+    Parameters
+    ----------
+    seqs : str or sequence of str
+        Equal-length DNA strings; case is ignored.  ``N`` and the other IUPAC
+        ambiguity codes become all-zero columns.
+
+    Returns
+    -------
+    X : np.ndarray, float32, shape (N, 4, L)
+        ``X[i, k, j] == 1`` iff base ``j`` of sequence ``i`` is ``ALPHABET[k]``.
+        A single string gives shape (1, 4, L).
+    """
+    if isinstance(seqs, str):
+        seqs = [seqs]
+    if len(seqs) == 0:
+        return np.zeros((0, 4, 0), dtype=np.float32)
+    lengths = {len(s) for s in seqs}
+    if len(lengths) != 1:
+        raise ValueError(f"one_hot needs equal-length sequences, got lengths {sorted(lengths)[:5]}")
+    L = lengths.pop()
+    codes = np.frombuffer("".join(seqs).encode("ascii", "replace"), dtype=np.uint8)
+    idx = _INDEX[codes].reshape(len(seqs), L)
+    X = np.zeros((len(seqs), L, 4), dtype=np.float32)
+    n_i, l_i = np.nonzero(idx >= 0)
+    X[n_i, l_i, idx[n_i, l_i]] = 1.0
+    return np.ascontiguousarray(X.transpose(0, 2, 1))
+
+
+def decode(X: np.ndarray) -> list[str]:
+    """Inverse of :func:`one_hot`.
+
+    Parameters
+    ----------
+    X : array-like, shape (N, 4, L) or (4, L)
+        One-hot (or any non-negative scores: the argmax is taken); all-zero
+        columns decode to ``N``.
+
+    Returns
+    -------
+    list of str, length N
+    """
+    X = np.asarray(X)
+    if X.ndim == 2:
+        X = X[None]
+    if X.ndim != 3 or X.shape[1] != 4:
+        raise ValueError(f"decode expects shape (N, 4, L), got {X.shape}")
+    letters = np.array(list(ALPHABET + "N"))
+    idx = X.argmax(axis=1)
+    idx[X.max(axis=1) <= 0] = 4
+    return ["".join(row) for row in letters[idx]]
+
+
+def reverse_complement(seq: str) -> str:
+    """Reverse complement of an IUPAC DNA string (case preserved)."""
+    return seq.translate(_COMPLEMENT)[::-1]
+
+
+# --------------------------------------------------------------------------
+# Readers
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Record:
+    """One FASTA record: ``id`` is the header's first word, ``description`` the rest."""
+
+    id: str
+    seq: str
+    description: str = ""
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    if str(path).endswith(".gz"):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
+    return open(path, encoding="utf-8", errors="replace")
+
+
+def _check_dna(seq: str, path: Path | str, record: str) -> str:
+    seq = seq.upper().replace("U", "T")
+    bad = set(seq) - IUPAC_DNA
+    if bad:
+        shown = "".join(sorted(bad))[:10]
+        raise ValueError(
+            f"{path}: record {record!r} contains characters that are not IUPAC DNA: {shown!r}; "
+            "only A, C, G, T, N and IUPAC ambiguity codes are allowed"
+        )
+    return seq
+
+
+def read_fasta(path: str | Path, *, allow_duplicates: bool = False) -> list[Record]:
+    """Read a FASTA file (plain or .gz, any line width, lower-case allowed).
+
+    Sequences are upper-cased; ``U`` becomes ``T``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        Naming the file and record, for an empty file, text that is not FASTA,
+        a record without sequence, characters outside IUPAC DNA, or duplicate
+        ids (unless ``allow_duplicates``).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    records: list[Record] = []
+    header: str | None = None
+    chunks: list[str] = []
+
+    def flush() -> None:
+        if header is None:
+            return
+        parts = header.split(None, 1)
+        rid = parts[0] if parts else ""
+        if not rid:
+            raise ValueError(f"{path}: record {len(records) + 1} has an empty header line ('>')")
+        seq = "".join(chunks)
+        if not seq:
+            raise ValueError(f"{path}: record {rid!r} has no sequence")
+        records.append(Record(rid, _check_dna(seq, path, rid), parts[1] if len(parts) > 1 else ""))
+
+    with _open_text(path) as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line or line.startswith(";"):
+                continue
+            if line.startswith(">"):
+                flush()
+                header, chunks = line[1:].strip(), []
+            elif header is None:
+                raise ValueError(
+                    f"{path}: line {lineno} is not FASTA (expected a '>' header first, got {line[:30]!r})"
+                )
+            else:
+                chunks.append(line.replace(" ", ""))
+    flush()
+    if not records:
+        raise ValueError(f"{path}: empty file (no FASTA records)")
+    if not allow_duplicates:
+        counts = Counter(r.id for r in records)
+        dups = [k for k, v in counts.items() if v > 1]
+        if dups:
+            raise ValueError(
+                f"{path}: duplicate record id {dups[0]!r} ({len(dups)} ids occur more than once); "
+                "make the ids unique"
+            )
+    return records
+
+
+def read_deepbind(path: str | Path) -> tuple[list[str], np.ndarray, list[str]]:
+    """Read DeepBind's ENCODE format (``*.seq`` or ``*.seq.gz``).
+
+    Tab-separated with a header line ``FoldID  EventID  seq  Bound``.
+
+    Returns
+    -------
+    seqs : list of str
+    labels : np.ndarray, int64, shape (N,)
+    ids : list of str
+        ``EventID`` (made unique by appending the row number if needed).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    seqs, labels, ids = [], [], []
+    with _open_text(path) as fh:
+        head = fh.readline().strip().split("\t")
+        if not head or head == [""]:
+            raise ValueError(f"{path}: empty file")
+        cols = {name: i for i, name in enumerate(head)}
+        if "seq" not in cols or "Bound" not in cols:
+            raise ValueError(
+                f"{path}: not DeepBind format: header must contain 'seq' and 'Bound' columns, got {head}"
+            )
+        for lineno, line in enumerate(fh, 2):
+            if not line.strip():
+                continue
+            f = line.rstrip("\n").split("\t")
+            if len(f) != len(head):
+                raise ValueError(f"{path}: line {lineno} has {len(f)} fields, expected {len(head)}")
+            rid = f[cols["EventID"]] if "EventID" in cols else f"row{lineno}"
+            if f[cols["Bound"]] not in ("0", "1"):
+                raise ValueError(f"{path}: line {lineno} ({rid}): Bound must be 0 or 1, got {f[cols['Bound']]!r}")
+            seqs.append(_check_dna(f[cols["seq"]], path, rid))
+            labels.append(int(f[cols["Bound"]]))
+            ids.append(rid)
+    if not seqs:
+        raise ValueError(f"{path}: no sequences after the header")
+    counts = Counter(ids)
+    ids = [i if counts[i] == 1 else f"{i}#{k}" for k, i in enumerate(ids)]
+    return seqs, np.asarray(labels, dtype=np.int64), ids
+
+
+def read_demo_folder(folder: str | Path) -> dict[str, tuple[list[str], np.ndarray]]:
+    """Read the reference DeMo code's per-TF folder (``train.fa``, ``test.fa``,
+    optionally ``valid.fa``); each header is the label: ``>1`` or ``>0``.
+
+    Returns
+    -------
+    dict split -> (seqs, labels int64 (N,))
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: not a directory")
+    out = {}
+    for split in ("train", "valid", "test"):
+        p = folder / f"{split}.fa"
+        if not p.exists():
+            if split == "valid":
+                continue
+            raise FileNotFoundError(f"{folder}: missing {split}.fa")
+        recs = read_fasta(p, allow_duplicates=True)
+        labels = []
+        for k, r in enumerate(recs):
+            if r.id not in ("0", "1"):
+                raise ValueError(f"{p}: record {k + 1}: header must be '>1' or '>0' (the label), got '>{r.id}'")
+            labels.append(int(r.id))
+        out[split] = ([r.seq for r in recs], np.asarray(labels, dtype=np.int64))
+    return out
+
+
+# --------------------------------------------------------------------------
+# Dinucleotide shuffle (Altschul & Erickson 1985)
+# --------------------------------------------------------------------------
+def dinucleotide_shuffle(seq: str, rng: np.random.Generator | int | None = None) -> str:
+    """Random sequence with exactly the dinucleotide counts of ``seq``.
+
+    Altschul & Erickson's Euler-path method: the sequence is a walk in the
+    multigraph whose vertices are letters and whose edges are the overlapping
+    dinucleotides.  For every letter except the last one a "last exit" edge is
+    drawn uniformly among its (labelled) out-edges; the draw is kept only if
+    the last exits form a tree towards the final letter (otherwise redrawn).
+    The other edges are permuted uniformly and the walk is read off.  Every
+    labelled Euler path arises from exactly one (tree, orders) pair, and every
+    sequence corresponds to the same number of labelled paths, so the result
+    is uniform over all sequences with the same dinucleotide counts and the
+    same first and last letter (shortcuts that fix the last exits, or that do
+    not reject cyclic ones, are not uniform).
+
+    Parameters
+    ----------
+    seq : str
+        DNA; case is ignored (the result is upper case); ``N`` and other
+        letters are treated as symbols of their own.
+    rng : numpy Generator, int seed or None
+
+    Returns
+    -------
+    str, same length, same first and last letter, same dinucleotide counts.
+    """
+    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    s = seq.upper()
+    if len(s) <= 2:
+        return s
+    edges: dict[str, list[str]] = defaultdict(list)
+    for a, b in zip(s[:-1], s[1:]):
+        edges[a].append(b)
+    last = s[-1]
+    vertices = [v for v in edges if v != last]
+    while True:
+        last_exit = {v: int(rng.integers(len(edges[v]))) for v in vertices}
+        # every vertex must reach `last` by following its last-exit edge
+        ok = True
+        for v in vertices:
+            seen = set()
+            u = v
+            while u != last:
+                if u in seen:
+                    ok = False
+                    break
+                seen.add(u)
+                u = edges[u][last_exit[u]]
+            if not ok:
+                break
+        if ok:
+            break
+    order: dict[str, list[str]] = {}
+    for v, out in edges.items():
+        out = list(out)
+        tail = out.pop(last_exit[v]) if v in last_exit else None
+        perm = rng.permutation(len(out))
+        ordered = [out[i] for i in perm]
+        if tail is not None:
+            ordered.append(tail)
+        order[v] = ordered[::-1]  # pop() from the end
+    result = [s[0]]
+    u = s[0]
+    for _ in range(len(s) - 1):
+        u = order[u].pop()
+        result.append(u)
+    return "".join(result)
+
+
+# --------------------------------------------------------------------------
+# Datasets
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Site:
+    """A planted or found motif instance: ``seq[start:end]`` on ``strand`` (+1/-1)."""
+
+    motif: str
+    start: int
+    end: int
+    strand: int = 1
+
+
+@dataclass
+class Split:
+    """One split of a dataset.
+
+    Attributes
+    ----------
+    seqs : list of str, length N
+    labels : np.ndarray, int64, shape (N,)
+    ids : list of str
+        Peak id; a shuffled negative gets the suffix ``/shuf``.
+    sites : list of tuple of Site
+        Planted motif instances (synthetic data), empty tuples otherwise.
+    """
+
+    seqs: list[str]
+    labels: np.ndarray
+    ids: list[str]
+    sites: list[tuple[Site, ...]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.labels = np.asarray(self.labels, dtype=np.int64)
+        if not self.sites:
+            self.sites = [()] * len(self.seqs)
+        if not (len(self.seqs) == len(self.labels) == len(self.ids) == len(self.sites)):
+            raise ValueError("Split fields must have the same length")
+
+    def __len__(self) -> int:
+        return len(self.seqs)
+
+    @property
+    def X(self) -> np.ndarray:
+        """One-hot input, float32, shape (N, 4, L)."""
+        return one_hot(self.seqs)
+
+    def positives(self) -> "Split":
+        """The positive sequences only."""
+        keep = np.flatnonzero(self.labels == 1)
+        return self.subset(keep)
+
+    def subset(self, idx: Iterable[int]) -> "Split":
+        idx = list(idx)
+        return Split(
+            [self.seqs[i] for i in idx], self.labels[idx], [self.ids[i] for i in idx], [self.sites[i] for i in idx]
+        )
+
+
+@dataclass
+class Dataset:
+    """A TF's train / validation / test splits plus where they came from."""
+
+    name: str
+    train: Split
+    valid: Split
+    test: Split
+    provenance: dict = field(default_factory=dict)
+
+    @property
+    def length(self) -> int:
+        return len(self.train.seqs[0])
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """``{split: {"pos": n, "neg": n}}``."""
+        return {
+            k: {"pos": int((s.labels == 1).sum()), "neg": int((s.labels == 0).sum())}
+            for k, s in (("train", self.train), ("valid", self.valid), ("test", self.test))
+        }
+
+
+def fit_length(seq: str, length: int = 101, *, short: str = "error", where: str = "") -> str:
+    """Bring a sequence to ``length`` bp.
+
+    Longer sequences are center-cropped (when the excess is odd, the extra
+    base is dropped from the right end).  Shorter ones raise ``ValueError``
+    (``short="error"``, the default) or are padded with ``N`` on both sides,
+    centered (``short="pad"``; N encodes as an all-zero column).
+    """
+    n = len(seq)
+    if n >= length:
+        start = (n - length) // 2
+        return seq[start : start + length]
+    if short == "pad":
+        left = (length - n) // 2
+        return "N" * left + seq + "N" * (length - n - left)
+    if short != "error":
+        raise ValueError(f"short must be 'error' or 'pad', got {short!r}")
+    raise ValueError(
+        f"{where or 'sequence'} is {n} bp, shorter than the model's {length} bp; "
+        "use longer peaks or pad with N (short='pad', CLI --pad)"
+    )
+
+
+def _split_indices(n: int, seed: int, valid_frac: float, test_frac: float) -> tuple[np.ndarray, ...]:
+    perm = np.random.default_rng(seed).permutation(n)
+    n_test = int(round(n * test_frac))
+    n_valid = int(round(n * valid_frac))
+    return perm[n_test + n_valid :], perm[n_test : n_test + n_valid], perm[:n_test]
+
+
+def make_task(
+    peaks: Sequence[str],
+    ids: Sequence[str],
+    name: str,
+    *,
+    length: int = 101,
+    seed: int = 0,
+    valid_frac: float = 0.1,
+    test_frac: float = 0.1,
+    short: str = "error",
+    max_n_frac: float = 0.5,
+    source: str = "",
+) -> Dataset:
+    """Turn peak sequences into the DeMo task.
+
+    Positives are the central ``length`` bp of each peak, negatives one
+    dinucleotide shuffle of each positive.  Peaks are split into
+    train/valid/test by ``seed``; a peak's shuffle goes with it.
+
+    Positives with more than ``max_n_frac`` N are dropped, with a warning that
+    says how many and why (nothing is dropped silently).
+    """
+    if len(peaks) != len(ids):
+        raise ValueError("peaks and ids must have the same length")
+    if len(peaks) == 0:
+        raise ValueError(f"{source or name}: no peaks")
+    pos, pos_ids, dropped = [], [], []
+    for s, i in zip(peaks, ids):
+        w = fit_length(s, length, short=short, where=f"{source + ': ' if source else ''}record {i!r}")
+        if w.count("N") > max_n_frac * length:
+            dropped.append(i)
+            continue
+        pos.append(w)
+        pos_ids.append(i)
+    if dropped:
+        warnings.warn(
+            f"{source or name}: dropped {len(dropped)} of {len(peaks)} peaks with more than "
+            f"{max_n_frac:.0%} N in the central {length} bp (first: {dropped[0]!r})",
+            stacklevel=2,
+        )
+    if len(pos) < 10:
+        raise ValueError(f"{source or name}: only {len(pos)} usable peaks; need at least 10 to split")
+    rng = np.random.default_rng(seed)
+    neg = [dinucleotide_shuffle(s, rng) for s in pos]
+    splits = []
+    for idx in _split_indices(len(pos), seed, valid_frac, test_frac):
+        idx = np.sort(idx)
+        seqs = [pos[i] for i in idx] + [neg[i] for i in idx]
+        sid = [pos_ids[i] for i in idx] + [pos_ids[i] + "/shuf" for i in idx]
+        labels = np.r_[np.ones(len(idx)), np.zeros(len(idx))]
+        splits.append(Split(seqs, labels, sid))
+    prov = {
+        "name": name,
+        "source": source,
+        "n_peaks": len(peaks),
+        "n_dropped": len(dropped),
+        "length": length,
+        "seed": seed,
+        "valid_frac": valid_frac,
+        "test_frac": test_frac,
+        "negatives": "dinucleotide shuffle, one per positive",
+    }
+    return Dataset(name, *splits, provenance=prov)
+
+
+def dataset_from_fasta(path: str | Path, name: str | None = None, *, pad: bool = False, **kwargs) -> Dataset:
+    """A user's own peak FASTA as a DeMo dataset in one call.
+
+    Peaks of any length >= ``length`` (101) are center-cropped; shorter ones
+    are an error unless ``pad=True`` (centered, padded with N).  Negatives are
+    dinucleotide shuffles.  Other keyword arguments go to :func:`make_task`.
+    """
+    path = Path(path)
+    recs = read_fasta(path)
+    name = name or path.name.split(".")[0]
+    ds = make_task(
+        [r.seq for r in recs], [r.id for r in recs], name, short="pad" if pad else "error", source=str(path), **kwargs
+    )
+    ds.provenance["sha256"] = sha256(path)
+    return ds
+
+
+def sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def list_datasets() -> list[dict]:
+    """Datasets shipped in ``data/`` (real ChIP-seq TFs and synthetic sets), with counts."""
+    out = []
+    for tf in REAL_TFS:
+        ds = load_dataset(tf)
+        out.append({"name": tf, "kind": "ChIP-seq (ENCODE)", **_flat_counts(ds)})
+    for name in [f"synthetic-{t}" for t in SYNTHETIC_TFS] + ["synthetic-grammar"]:
+        ds = load_dataset(name)
+        out.append({"name": name, "kind": "synthetic", **_flat_counts(ds)})
+    return out
+
+
+def _flat_counts(ds: Dataset) -> dict:
+    c = ds.counts()
+    return {f"{k}_{p}": v for k, d in c.items() for p, v in d.items()}
+
+
+def load_dataset(name: str, *, seed: int = 0, length: int = 101) -> Dataset:
+    """Load a shipped dataset by name.
+
+    Parameters
+    ----------
+    name : str
+        ``"MAFK"`` or ``"POU5F1"`` (real ENCODE peaks), ``"synthetic-GATA1"``,
+        ``"synthetic-MAFK"``, ``"synthetic-NFYB"`` or ``"synthetic-grammar"``.
+    seed : int
+        Seeds the shuffles and the split.
+    """
+    key = name.upper()
+    if key == "OCT4":
+        key = "POU5F1"
+    if key in REAL_TFS:
+        path = PEAKS_DIR / f"{key}.fa.gz"
+        recs = read_fasta(path)
+        ds = make_task([r.seq for r in recs], [r.id for r in recs], key, length=length, seed=seed,
+                       source=str(path.relative_to(DATA_DIR.parent)))
+        return ds
+    if key.startswith("SYNTHETIC-"):
+        tf = key.split("-", 1)[1]
+        if tf == "GRAMMAR":
+            return make_grammar(seed=seed, length=length)
+        if tf in SYNTHETIC_TFS:
+            return make_synthetic(tf, seed=seed, length=length)
+    known = list(REAL_TFS) + [f"synthetic-{t}" for t in SYNTHETIC_TFS] + ["synthetic-grammar"]
+    raise ValueError(f"unknown dataset {name!r}; known: {', '.join(known)} (or bring a FASTA with --fasta)")
+
+
+# --------------------------------------------------------------------------
+# Synthetic data with ground truth
+# --------------------------------------------------------------------------
+def _backgrounds(n: int, length: int, rng: np.random.Generator, source: str = "MAFK") -> list[str]:
+    """Dinucleotide shuffles of real peak centers (so the background looks genomic)."""
+    recs = read_fasta(PEAKS_DIR / f"{source}.fa.gz")
+    centers = [fit_length(r.seq, length) for r in recs]
+    centers = [c for c in centers if "N" not in c]
+    pick = rng.integers(len(centers), size=n)
+    return [dinucleotide_shuffle(centers[i], rng) for i in pick]
+
+
+def sample_instance(motif: "Motif", rng: np.random.Generator) -> str:
+    """One motif instance: each position drawn from the PWM's distribution."""
+    p = motif.pwm / motif.pwm.sum(axis=1, keepdims=True)
+    cum = p.cumsum(axis=1)
+    u = rng.random((len(p), 1))
+    idx = (u > cum).sum(axis=1).clip(0, 3)
+    return "".join(ALPHABET[i] for i in idx)
+
+
+def _plant(bg: str, inst: str, start: int, strand: int) -> str:
+    if strand < 0:
+        inst = reverse_complement(inst)
+    return bg[:start] + inst + bg[start + len(inst) :]
+
+
+def _splits_from(seqs, labels, ids, sites, seed, valid_frac=0.1, test_frac=0.1) -> tuple[Split, Split, Split]:
+    out = []
+    for idx in _split_indices(len(seqs), seed, valid_frac, test_frac):
+        idx = np.sort(idx)
+        out.append(Split([seqs[i] for i in idx], labels[idx], [ids[i] for i in idx], [sites[i] for i in idx]))
+    return tuple(out)
+
+
+def make_synthetic(tf: str, n: int = 2000, *, length: int = 101, seed: int = 0) -> Dataset:
+    """Synthetic binding sites with known positions.
+
+    ``n`` sequences, half positive.  Every sequence is a dinucleotide shuffle
+    of a real MAFK peak center; each positive carries one instance sampled
+    from the JASPAR PWM of ``tf`` at a random position and strand, recorded in
+    ``Split.sites``.  Negatives are backgrounds without an insert.
+    """
+    motif = jaspar_motif(tf)
+    rng = np.random.default_rng([seed, 1])
+    bgs = _backgrounds(n, length, rng)
+    seqs, labels, ids, sites = [], [], [], []
+    w = motif.width
+    for k, bg in enumerate(bgs):
+        if k % 2 == 0:
+            start = int(rng.integers(0, length - w + 1))
+            strand = int(rng.choice([1, -1]))
+            seqs.append(_plant(bg, sample_instance(motif, rng), start, strand))
+            sites.append((Site(motif.name, start, start + w, strand),))
+            labels.append(1)
+        else:
+            seqs.append(bg)
+            sites.append(())
+            labels.append(0)
+        ids.append(f"syn{tf}_{k}")
+    labels = np.asarray(labels)
+    tr, va, te = _splits_from(seqs, labels, ids, sites, seed)
+    prov = {"name": f"synthetic-{tf}", "motif": f"{motif.id} {motif.name}", "n": n, "seed": seed,
+            "background": "dinucleotide shuffles of MAFK peak centers"}
+    return Dataset(f"synthetic-{tf}", tr, va, te, provenance=prov)
+
+
+def make_grammar(
+    n: int = 2000,
+    *,
+    motifs: tuple[str, str] = ("GATA1", "MAFK"),
+    spacing: tuple[int, int] = (5, 15),
+    length: int = 101,
+    seed: int = 0,
+) -> Dataset:
+    """A "grammar" set: the label depends on the order and spacing of two motifs.
+
+    Every sequence carries one instance of each motif (forward strand).
+    Positive: motif A lies upstream of motif B with a gap of ``spacing[0]`` to
+    ``spacing[1]`` bp.  Negative: B upstream of A (half of the negatives) or A
+    upstream of B but more than 30 bp apart (the other half).  A model that
+    only detects the motifs is at chance; it has to read their arrangement.
+    """
+    a, b = jaspar_motif(motifs[0]), jaspar_motif(motifs[1])
+    rng = np.random.default_rng([seed, 2])
+    bgs = _backgrounds(n, length, rng)
+    seqs, labels, ids, sites = [], [], [], []
+    for k, bg in enumerate(bgs):
+        label = int(k % 2 == 0)
+        kind = "pos" if label else ("swap" if k % 4 == 1 else "far")
+        for _ in range(1000):
+            if kind == "far":
+                gap = int(rng.integers(31, length - a.width - b.width + 1))
+            else:
+                gap = int(rng.integers(spacing[0], spacing[1] + 1))
+            span = a.width + b.width + gap
+            if span <= length:
+                break
+        else:  # pragma: no cover - only for impossible settings
+            raise ValueError(f"motifs {motifs} with gap do not fit in {length} bp")
+        start = int(rng.integers(0, length - span + 1))
+        first, second = (b, a) if kind == "swap" else (a, b)
+        s1, s2 = start, start + first.width + gap
+        seq = _plant(bg, sample_instance(first, rng), s1, 1)
+        seq = _plant(seq, sample_instance(second, rng), s2, 1)
+        seqs.append(seq)
+        sites.append((Site(first.name, s1, s1 + first.width, 1), Site(second.name, s2, s2 + second.width, 1)))
+        labels.append(label)
+        ids.append(f"grammar_{kind}_{k}")
+    tr, va, te = _splits_from(seqs, np.asarray(labels), ids, sites, seed)
+    prov = {"name": "synthetic-grammar", "motifs": list(motifs), "spacing": list(spacing), "n": n, "seed": seed}
+    return Dataset("synthetic-grammar", tr, va, te, provenance=prov)
+
+
+# --------------------------------------------------------------------------
+# JASPAR motifs (MEME format)
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Motif:
+    """A position weight matrix.
+
+    Attributes
+    ----------
+    id : str
+        e.g. ``"MA0496.4"``.
+    name : str
+        TF name, e.g. ``"MAFK"``.
+    pwm : np.ndarray, float64, shape (w, 4)
+        Letter probabilities per position, columns in ACGT order.
+    """
+
+    id: str
+    name: str
+    pwm: np.ndarray
+
+    @property
+    def width(self) -> int:
+        return int(self.pwm.shape[0])
+
+    def consensus(self) -> str:
+        return "".join(ALPHABET[i] for i in self.pwm.argmax(axis=1))
+
+
+def read_meme(path: str | Path) -> list[Motif]:
+    """Read motifs from a MEME-format file (``MOTIF id name`` + letter-probability matrix)."""
+    path = Path(path)
+    text = _open_text(path).read() if path.exists() else None
+    if text is None:
+        raise FileNotFoundError(f"{path}: no such file")
+    m = re.search(r"^ALPHABET=\s*(\S+)", text, re.M)
+    if m and m.group(1) != ALPHABET:
+        raise ValueError(f"{path}: alphabet {m.group(1)!r}, expected {ALPHABET}")
+    motifs = []
+    blocks = re.split(r"^MOTIF\s+", text, flags=re.M)[1:]
+    for blk in blocks:
+        lines = blk.splitlines()
+        head = lines[0].split()
+        mid, name = head[0], (head[1] if len(head) > 1 else head[0])
+        rows = []
+        started = False
+        for ln in lines[1:]:
+            if ln.startswith("letter-probability"):
+                started = True
+                continue
+            if started:
+                parts = ln.split()
+                if len(parts) == 4:
+                    try:
+                        rows.append([float(x) for x in parts])
+                        continue
+                    except ValueError:
+                        pass
+                if rows:
+                    break
+        if not rows:
+            raise ValueError(f"{path}: motif {mid} has no letter-probability matrix")
+        motifs.append(Motif(mid, name, np.asarray(rows, dtype=np.float64)))
+    if not motifs:
+        raise ValueError(f"{path}: no MOTIF entries (is this a MEME motif file?)")
+    return motifs
+
+
+_JASPAR_CACHE: dict[str, list[Motif]] = {}
+
+
+def load_jaspar(path: str | Path | None = None) -> list[Motif]:
+    """The shipped JASPAR 2024 CORE vertebrates non-redundant snapshot (cached)."""
+    path = str(path or JASPAR_FILE)
+    if path not in _JASPAR_CACHE:
+        _JASPAR_CACHE[path] = read_meme(path)
+    return _JASPAR_CACHE[path]
+
+
+def jaspar_motif(name: str) -> Motif:
+    """Look up a JASPAR motif by TF name (case-insensitive) or matrix id.
+
+    ``"POU5F1"`` also accepts ``"Oct4"``.  Raises ``ValueError`` with close
+    names when there is no match.
+    """
+    motifs = load_jaspar()
+    key = name.upper()
+    aliases = {"OCT4": "POU5F1", "OCT-4": "POU5F1"}
+    key = aliases.get(key, key)
+    for m in motifs:
+        if m.id.upper() == key or m.id.split(".")[0].upper() == key:
+            return m
+    hits = [m for m in motifs if m.name.upper() == key]
+    if hits:
+        return hits[0]
+    import difflib
+
+    close = difflib.get_close_matches(key, [m.name.upper() for m in motifs], n=5)
+    raise ValueError(
+        f"unknown TF {name!r} in JASPAR 2024 CORE vertebrates"
+        + (f"; did you mean {', '.join(close)}?" if close else "")
+    )
