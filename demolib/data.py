@@ -757,9 +757,10 @@ class Motif:
 def read_meme(path: str | Path) -> list[Motif]:
     """Read motifs from a MEME-format file (``MOTIF id name`` + letter-probability matrix)."""
     path = Path(path)
-    text = _open_text(path).read() if path.exists() else None
-    if text is None:
+    if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
+    with _open_text(path) as fh:
+        text = fh.read()
     m = re.search(r"^ALPHABET=\s*(\S+)", text, re.M)
     if m and m.group(1) != ALPHABET:
         raise ValueError(f"{path}: alphabet {m.group(1)!r}, expected {ALPHABET}")

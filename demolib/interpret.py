@@ -1,0 +1,666 @@
+"""Three ways to look inside a trained DeMo model (Lanchantin et al. 2017).
+
+1. :func:`saliency` -- the gradient of the positive-class score with respect to
+   the one-hot input, times the input: one influence value per position.
+2. :func:`temporal_scores` -- the positive-class probability of every prefix
+   (forward) and every suffix (backward) of a sequence, for the recurrent
+   models; :func:`temporal_scores_naive` is the plain one-pass-per-prefix loop
+   it is checked against.
+3. :func:`class_optimization` -- the input that maximizes the positive-class
+   score, found by gradient ascent with the model frozen, read as a PWM.
+
+Conventions
+-----------
+* Inputs ``X`` are one-hot DNA of shape ``(N, 4, L)`` (rows in ACGT order), as
+  a NumPy array or a torch tensor; a single ``(4, L)`` sequence is treated as
+  ``N = 1``.  Results are NumPy arrays.
+* The positive class is logit column 1; "score" ``S`` always means the logit
+  before the softmax, "prob" the softmax probability.
+* Every function runs the model in eval mode (dropout off) and restores each
+  submodule's previous training flag afterwards.  Gradients are taken with
+  respect to the input only (:func:`torch.autograd.grad`), so nothing is ever
+  written to ``.grad`` of a model parameter and the weights never change.
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from .models import min_length
+
+__all__ = [
+    "Saliency",
+    "Temporal",
+    "ClassOpt",
+    "saliency",
+    "temporal_scores",
+    "temporal_scores_naive",
+    "class_optimization",
+    "reference_pwm",
+]
+
+
+# --------------------------------------------------------------------------
+# Result types
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Saliency:
+    """Result of :func:`saliency`.
+
+    Attributes
+    ----------
+    per_position : np.ndarray, float32, shape (N, L)
+        ``sum_k |dS/dX[k, j]| * X[k, j]``: the paper's saliency, the absolute
+        gradient at the nucleotide actually present at position ``j``.
+    gradient : np.ndarray, float32, shape (N, 4, L)
+        The full gradient ``dS/dX`` (signed), e.g. for gradient x input logos.
+    score : np.ndarray, float32, shape (N,)
+        ``S_target(X)``, the target-class logit.
+    prob : np.ndarray, float32, shape (N,)
+        Softmax probability of the target class.
+    """
+
+    per_position: np.ndarray
+    gradient: np.ndarray
+    score: np.ndarray
+    prob: np.ndarray
+
+
+@dataclass(frozen=True)
+class Temporal:
+    """Result of :func:`temporal_scores`.
+
+    Attributes
+    ----------
+    forward : np.ndarray, float32, shape (N, L)
+        ``forward[i, t-1]`` = P(positive) of the prefix ``x[1..t]``,
+        t = 1..L; ``forward[:, -1]`` is the full-sequence probability.
+    backward : np.ndarray, float32, shape (N, L)
+        ``backward[i, t-1]`` = P(positive) of the suffix ``x[t..L]``;
+        ``backward[:, 0]`` is the full-sequence probability.
+    """
+
+    forward: np.ndarray
+    backward: np.ndarray
+
+
+@dataclass(frozen=True)
+class ClassOpt:
+    """Result of :func:`class_optimization`.
+
+    Attributes
+    ----------
+    pwm : np.ndarray, float64, shape (L, 4)
+        The PWM of the best restart (highest ``score``); columns ACGT, each
+        row sums to 1.
+    pwms : np.ndarray, float64, shape (R, L, 4)
+        The PWM of every restart.
+    trajectory : np.ndarray, float32, shape (R, steps)
+        The objective ``S_pos(X) - lam * ||X||^2`` of each restart at each
+        step, evaluated at the iterate *before* that step's update (so column
+        0 is the random start).
+    score : np.ndarray, float32, shape (R,)
+        ``S_pos`` of each restart's final PWM fed back to the model as an
+        input of shape (4, L) (no L2 term).
+    best : int
+        Index of the restart that ``pwm`` comes from.
+    param : str
+        ``"reference"`` or ``"simplex"``.
+    """
+
+    pwm: np.ndarray
+    pwms: np.ndarray
+    trajectory: np.ndarray
+    score: np.ndarray
+    best: int
+    param: str
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+def _device(model: nn.Module) -> torch.device:
+    p = next(model.parameters(), None)
+    return p.device if p is not None else torch.device("cpu")
+
+
+def _as_input(model: nn.Module, X, what: str = "X") -> torch.Tensor:
+    """Validate ``X`` and return it as a float32 tensor (N, 4, L) on the model's device."""
+    if isinstance(X, torch.Tensor):
+        t = X.detach()
+    else:
+        try:
+            t = torch.as_tensor(np.asarray(X, dtype=np.float32))
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{what} must be a numeric array of shape (N, 4, L), got {type(X).__name__}") from e
+    if t.ndim == 2:
+        t = t.unsqueeze(0)
+    if t.ndim != 3:
+        raise ValueError(
+            f"{what} must have shape (N, 4, L) or (4, L) (one-hot DNA, ACGT rows), got shape {tuple(t.shape)}"
+        )
+    if t.shape[1] != 4:
+        hint = (
+            "; it looks like (N, L, 4): transpose it to (N, 4, L), e.g. X.transpose(0, 2, 1)"
+            if t.shape[2] == 4
+            else "; encode sequences with demolib.data.one_hot"
+        )
+        raise ValueError(f"{what} must have 4 rows (A, C, G, T), got shape {tuple(t.shape)}{hint}")
+    L = int(t.shape[2])
+    cfg = getattr(model, "config", None)
+    need = min_length(cfg) if cfg is not None else 1
+    if L < need:
+        if cfg is not None and cfg.arch == "cnn":
+            raise ValueError(
+                f"{what} has length {L}, but this CNN (filter widths {cfg.conv_widths}, pool {cfg.pool}) "
+                f"needs at least {need} bp to produce an output; it was built for seq_len={cfg.seq_len}. "
+                f"Pad or extend the sequences to {cfg.seq_len} bp (e.g. demolib.data.fit_length)"
+            )
+        raise ValueError(f"{what} has length {L}; sequences must be at least 1 bp long")
+    if not torch.is_floating_point(t):
+        t = t.float()
+    t = t.to(device=_device(model), dtype=torch.float32)
+    if t.numel() and not bool(torch.isfinite(t).all()):
+        raise ValueError(f"{what} contains NaN or infinite values")
+    return t
+
+
+def _check_target(model: nn.Module, target: int) -> int:
+    n = getattr(getattr(model, "config", None), "n_classes", 2)
+    if not isinstance(target, (int, np.integer)) or not 0 <= int(target) < n:
+        raise ValueError(f"target must be a class index in [0, {n}), got {target!r}")
+    return int(target)
+
+
+def _check_batch(batch_size: int) -> int:
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    return int(batch_size)
+
+
+@contextlib.contextmanager
+def _eval_mode(model: nn.Module) -> Iterator[None]:
+    """Eval mode for the block; restores every submodule's own training flag."""
+    flags = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        yield
+    finally:
+        for m, f in flags:
+            m.training = f
+
+
+@contextlib.contextmanager
+def _rnn_backward_ok(model: nn.Module, device: torch.device) -> Iterator[None]:
+    """cuDNN cannot backpropagate through an LSTM in eval mode; use the native kernel there."""
+    if device.type == "cuda" and any(isinstance(m, nn.RNNBase) for m in model.modules()):
+        with torch.backends.cudnn.flags(enabled=False):
+            yield
+    else:
+        yield
+
+
+def _empty(*shape: int) -> np.ndarray:
+    return np.zeros(shape, dtype=np.float32)
+
+
+def _is_recurrent(model: nn.Module) -> bool:
+    return hasattr(model, "features") and hasattr(model, "head")
+
+
+def _check_recurrent(model: nn.Module, fn: str) -> None:
+    cfg = getattr(model, "config", None)
+    if (cfg is not None and cfg.arch == "cnn") or not _is_recurrent(model):
+        raise ValueError(
+            f"{fn} needs a recurrent model (arch 'rnn' or 'cnn-rnn'): a CNN has no temporal output "
+            "(it max-pools over the whole sequence, so a prefix score is not defined by the model); "
+            "use saliency() to see which positions drive a CNN's prediction"
+        )
+
+
+# --------------------------------------------------------------------------
+# 1. Saliency
+# --------------------------------------------------------------------------
+def saliency(model: nn.Module, X, *, target: int = 1, batch_size: int = 512) -> Saliency:
+    """Saliency map: gradient of the class score with respect to the input.
+
+    ``S = S_target(X)`` is the logit (before the softmax).  Its first-order
+    Taylor expansion around ``X`` ranks positions by ``|dS/dX|``; multiplying
+    by the one-hot ``X`` keeps only the nucleotide actually present, which
+    gives one value per position (Lanchantin et al. 2017, after Simonyan et
+    al. 2013).
+
+    Parameters
+    ----------
+    model : nn.Module
+        Any DeMo model (CNN, RNN or CNN-RNN).
+    X : np.ndarray or torch.Tensor, shape (N, 4, L) or (4, L)
+        One-hot input (any real values are accepted).
+    target : int
+        Class whose logit is differentiated; 1 = bound.
+    batch_size : int
+        Sequences per forward/backward pass.
+
+    Returns
+    -------
+    Saliency
+        ``per_position`` (N, L), ``gradient`` (N, 4, L), ``score`` (N,),
+        ``prob`` (N,).
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not (N, 4, L), is too short for a CNN's receptive field,
+        or ``target`` / ``batch_size`` are invalid.
+    """
+    x = _as_input(model, X)
+    target = _check_target(model, target)
+    batch_size = _check_batch(batch_size)
+    N, _, L = x.shape
+    if N == 0:
+        return Saliency(_empty(0, L), _empty(0, 4, L), _empty(0), _empty(0))
+    grads, scores, probs = [], [], []
+    with _eval_mode(model), _rnn_backward_ok(model, x.device), torch.enable_grad():
+        for i in range(0, N, batch_size):
+            xb = x[i : i + batch_size].clone().requires_grad_(True)
+            logits = model(xb)
+            (g,) = torch.autograd.grad(logits[:, target].sum(), xb)
+            logits = logits.detach()
+            grads.append(g)
+            scores.append(logits[:, target])
+            probs.append(torch.softmax(logits, dim=1)[:, target])
+    grad = torch.cat(grads)
+    per_pos = (grad.abs() * x).sum(dim=1)
+    return Saliency(
+        per_position=per_pos.cpu().numpy(),
+        gradient=grad.cpu().numpy(),
+        score=torch.cat(scores).cpu().numpy(),
+        prob=torch.cat(probs).cpu().numpy(),
+    )
+
+
+# --------------------------------------------------------------------------
+# 2. Temporal output scores
+# --------------------------------------------------------------------------
+def temporal_scores(
+    model: nn.Module,
+    X,
+    *,
+    target: int = 1,
+    batch_size: int = 64,
+    method: str = "auto",
+) -> Temporal:
+    """Positive-class probability of every prefix and every suffix, in one pass.
+
+    For the RNN the recurrent head reads one-hot prefixes ``x[1..t]`` and
+    suffixes ``x[t..L]``.  For the CNN-RNN the convolution runs once on the
+    whole sequence (``model.features(X)``) and the recurrent head scores
+    prefixes and suffixes of the convolution output, as in the reference
+    code (so a prefix's last few features still see the zero-padded
+    convolution's view of the bases just after it).
+
+    All ``2L`` sub-sequences of a sequence are scored together.  Two exact
+    methods:
+
+    ``"chains"`` (single-layer LSTM heads, the default there)
+        The forward LSTM of prefix ``x[1..t]`` is the first ``t`` forward
+        outputs of the full sequence, and the backward LSTM of suffix
+        ``x[t..L]`` is the last ``L-t+1`` backward outputs; both come from one
+        pass over the full sequence plus cumulative sums.  Only the backward
+        direction of each prefix and the forward direction of each suffix
+        start from a fresh state; these ``2L`` runs are advanced together,
+        one time step per iteration: at step ``k`` the still-running chains
+        read a contiguous slice of the precomputed input projections, so the
+        batch simply shrinks by one each step (no padding, no gathering).
+    ``"packed"`` (any head, the fallback for stacked LSTMs)
+        Right-padded prefixes and suffixes with their lengths go through
+        ``model.head(F, lengths)`` (packed sequences).
+
+    Parameters
+    ----------
+    model : nn.Module
+        A recurrent DeMo model (``arch`` ``"rnn"`` or ``"cnn-rnn"``,
+        uni- or bidirectional).
+    X : np.ndarray or torch.Tensor, shape (N, 4, L) or (4, L)
+    target : int
+        Class whose probability is reported; 1 = bound.
+    batch_size : int
+        Sequences per pass (the ``"packed"`` method further limits a pass to
+        about 4096 sub-sequences).
+    method : {"auto", "chains", "packed"}
+
+    Returns
+    -------
+    Temporal
+        ``forward`` (N, L) prefix probabilities, ``backward`` (N, L) suffix
+        probabilities.
+
+    Raises
+    ------
+    ValueError
+        For a CNN (no temporal output; use :func:`saliency`), a malformed
+        ``X``, or a method the model does not support.
+    """
+    _check_recurrent(model, "temporal_scores")
+    x = _as_input(model, X)
+    target = _check_target(model, target)
+    batch_size = _check_batch(batch_size)
+    if method not in ("auto", "chains", "packed"):
+        raise ValueError(f"method must be 'auto', 'chains' or 'packed', got {method!r}")
+    chains_ok = _chains_supported(model.head)
+    if method == "chains" and not chains_ok:
+        raise ValueError("method='chains' needs a single-layer LSTM head without projections; use 'packed'")
+    use_chains = chains_ok if method == "auto" else method == "chains"
+    N, _, L = x.shape
+    if N == 0:
+        return Temporal(_empty(0, L), _empty(0, L))
+    fw, bw = [], []
+    with _eval_mode(model), torch.no_grad():
+        if use_chains:
+            for i in range(0, N, batch_size):
+                f, b = _temporal_chains(model, x[i : i + batch_size], target)
+                fw.append(f)
+                bw.append(b)
+        else:
+            step = max(1, min(batch_size, 4096 // (2 * L)))
+            for i in range(0, N, step):
+                f, b = _temporal_packed(model, x[i : i + step], target)
+                fw.append(f)
+                bw.append(b)
+    return Temporal(torch.cat(fw).cpu().numpy(), torch.cat(bw).cpu().numpy())
+
+
+def _chains_supported(head: nn.Module) -> bool:
+    lstm = getattr(head, "lstm", None)
+    return (
+        isinstance(lstm, nn.LSTM)
+        and lstm.num_layers == 1
+        and getattr(lstm, "proj_size", 0) == 0
+        and lstm.batch_first
+        and hasattr(head, "linear")
+    )
+
+
+def _run_chains(P: torch.Tensor, W_hh: torch.Tensor) -> torch.Tensor:
+    """Advance ``T`` LSTM runs that start at every position of a sequence.
+
+    Run ``c`` (0-based) reads the input projections ``P[..., c, :]``,
+    ``P[..., c-1, :]``, ..., ``P[..., 0, :]`` (c+1 steps, from a zero state).
+    At step ``k`` runs ``k..T-1`` are active and read ``P[..., 0:T-k, :]``.
+
+    Parameters
+    ----------
+    P : torch.Tensor, shape (D, n, T, 4H)
+        ``W_ih x + b_ih + b_hh`` per position, for D independent weight sets.
+    W_hh : torch.Tensor, shape (D, 1, H, 4H)
+        Transposed recurrent weights, gate order i, f, g, o (PyTorch's).
+
+    Returns
+    -------
+    torch.Tensor, shape (D, n, T, H)
+        Sum over time of each run's hidden outputs.
+    """
+    D, n, T, G = P.shape
+    H = G // 4
+    acc = P.new_zeros(D, n, T, H)
+    h = P.new_zeros(D, n, T, H)
+    c = P.new_zeros(D, n, T, H)
+    for k in range(T):
+        gates = P[:, :, : T - k] + torch.matmul(h, W_hh)
+        i = torch.sigmoid(gates[..., :H])
+        f = torch.sigmoid(gates[..., H : 2 * H])
+        g = torch.tanh(gates[..., 2 * H : 3 * H])
+        o = torch.sigmoid(gates[..., 3 * H :])
+        c = torch.addcmul(f * c, i, g)
+        h = o * torch.tanh(c)
+        acc[:, :, k:] += h
+        # runs 0..k finish now; the survivors are the last T-k-1
+        h = h[:, :, 1:]
+        c = c[:, :, 1:]
+    return acc
+
+
+def _temporal_chains(model: nn.Module, x: torch.Tensor, target: int) -> tuple[torch.Tensor, torch.Tensor]:
+    head = model.head
+    lstm: nn.LSTM = head.lstm
+    H = lstm.hidden_size
+    feats = model.features(x)  # (n, C, T)
+    n, _, T = feats.shape
+    seq = feats.transpose(1, 2)  # (n, T, C)
+    out, _ = lstm(seq)  # (n, T, D*H)
+    t = torch.arange(1, T + 1, device=x.device, dtype=out.dtype).view(1, T, 1)
+    fwd_out = out[..., :H]
+    prefix_fwd = fwd_out.cumsum(dim=1) / t  # mean forward output of x[1..t]
+    suffix_len = (T + 1 - t)
+
+    def proj(suffix: str) -> torch.Tensor:
+        w = getattr(lstm, "weight_ih_l0" + suffix)
+        b = getattr(lstm, "bias_ih_l0" + suffix, None)
+        bh = getattr(lstm, "bias_hh_l0" + suffix, None)
+        p = seq @ w.T
+        if b is not None:
+            p = p + b + bh
+        return p
+
+    # forward runs over suffixes x[t..T]: reversed position order c = T - t
+    P_f = proj("").flip(1)
+    W = [lstm.weight_hh_l0.T]
+    P = [P_f]
+    if lstm.bidirectional:
+        # backward runs over prefixes x[t..1]: run c = t - 1 reads P[c], ..., P[0]
+        P.append(proj("_reverse"))
+        W.append(lstm.weight_hh_l0_reverse.T)
+    acc = _run_chains(torch.stack(P), torch.stack(W).unsqueeze(1))
+    suffix_fwd = acc[0].flip(1) / suffix_len  # index t-1 -> suffix from t
+    if lstm.bidirectional:
+        prefix_bwd = acc[1] / t
+        bwd_out = out[..., H:]
+        suffix_bwd = bwd_out.flip(1).cumsum(dim=1).flip(1) / suffix_len
+        pooled_prefix = torch.cat([prefix_fwd, prefix_bwd], dim=2)
+        pooled_suffix = torch.cat([suffix_fwd, suffix_bwd], dim=2)
+    else:
+        pooled_prefix, pooled_suffix = prefix_fwd, suffix_fwd
+    lin = lambda z: head.linear(head.dropout(z))  # noqa: E731
+    fw = torch.softmax(lin(pooled_prefix), dim=-1)[..., target]
+    bw = torch.softmax(lin(pooled_suffix), dim=-1)[..., target]
+    return fw, bw
+
+
+def _temporal_packed(model: nn.Module, x: torch.Tensor, target: int) -> tuple[torch.Tensor, torch.Tensor]:
+    feats = model.features(x)  # (n, C, T)
+    n, C, T = feats.shape
+    dev = feats.device
+    j = torch.arange(T, device=dev)
+    t = torch.arange(1, T + 1, device=dev)
+    # prefix t: positions 0..t-1; suffix t: positions t-1..T-1, left-aligned
+    pre_idx = j.expand(T, T)
+    suf_idx = (t.view(T, 1) - 1 + j.view(1, T)).clamp(max=T - 1)
+    idx = torch.cat([pre_idx, suf_idx])  # (2T, T)
+    lengths = torch.cat([t, T + 1 - t])  # (2T,)
+    rows = feats[:, :, idx]  # (n, C, 2T, T)
+    rows = rows.permute(0, 2, 1, 3).reshape(n * 2 * T, C, T)
+    logits = model.head(rows, lengths.repeat(n).cpu())
+    p = torch.softmax(logits, dim=1)[:, target].view(n, 2, T)
+    return p[:, 0], p[:, 1]
+
+
+def temporal_scores_naive(model: nn.Module, X, *, target: int = 1) -> Temporal:
+    """Reference loop for :func:`temporal_scores`: one head pass per prefix and suffix.
+
+    For each sequence the features are computed once (``model.features``),
+    then ``model.head`` runs separately on each of the ``L`` prefixes and
+    ``L`` suffixes, as in the reference code.  Slow (``2 N L`` passes); used
+    to check and benchmark the batched version.
+
+    Parameters
+    ----------
+    model : nn.Module
+        A recurrent DeMo model.
+    X : np.ndarray or torch.Tensor, shape (N, 4, L) or (4, L)
+    target : int
+
+    Returns
+    -------
+    Temporal
+        ``forward`` and ``backward``, each (N, L).
+    """
+    _check_recurrent(model, "temporal_scores_naive")
+    x = _as_input(model, X)
+    target = _check_target(model, target)
+    N, _, L = x.shape
+    fw = np.zeros((N, L), dtype=np.float32)
+    bw = np.zeros((N, L), dtype=np.float32)
+    with _eval_mode(model), torch.no_grad():
+        for i in range(N):
+            F = model.features(x[i : i + 1])
+            for t in range(1, L + 1):
+                fw[i, t - 1] = torch.softmax(model.head(F[:, :, :t]), dim=1)[0, target].item()
+                bw[i, t - 1] = torch.softmax(model.head(F[:, :, t - 1 :]), dim=1)[0, target].item()
+    return Temporal(fw, bw)
+
+
+# --------------------------------------------------------------------------
+# 3. Class optimization
+# --------------------------------------------------------------------------
+def reference_pwm(X: np.ndarray | torch.Tensor) -> np.ndarray:
+    """The reference code's conversion of an optimized input to a PWM.
+
+    Clamp to [0, 1], divide by the maximum, add 0.01 to every entry and
+    normalize each position to sum to 1.
+
+    Parameters
+    ----------
+    X : array-like, shape (4, L) or (R, 4, L)
+
+    Returns
+    -------
+    np.ndarray, float64, shape (L, 4) or (R, L, 4)
+    """
+    x = torch.as_tensor(np.asarray(X.detach().cpu() if isinstance(X, torch.Tensor) else X), dtype=torch.float64)
+    single = x.ndim == 2
+    if single:
+        x = x.unsqueeze(0)
+    if x.ndim != 3 or x.shape[1] != 4:
+        raise ValueError(f"reference_pwm expects shape (4, L) or (R, 4, L), got {tuple(x.shape)}")
+    x = x.clamp(0.0, 1.0)
+    m = x.amax(dim=(1, 2), keepdim=True)
+    x = torch.where(m > 0, x / m.clamp_min(1e-12), x) + 0.01
+    pwm = (x / x.sum(dim=1, keepdim=True)).transpose(1, 2).numpy()
+    return pwm[0] if single else pwm
+
+
+def class_optimization(
+    model: nn.Module,
+    *,
+    restarts: int = 8,
+    steps: int = 1000,
+    lam: float = 0.009,
+    lr: float = 0.05,
+    momentum: float = 0.9,
+    seed: int = 0,
+    param: str = "reference",
+    length: int | None = None,
+    target: int = 1,
+    progress: bool = True,
+) -> ClassOpt:
+    """Input that maximizes the positive-class score, as a PWM.
+
+    Maximizes ``S_pos(X) - lam * ||X||_2^2`` over a continuous ``X`` of shape
+    (4, L) by RMSprop with the model frozen (Simonyan et al. 2013; DeMo's
+    class optimization).  All restarts run in one batch; they do not
+    interact (eval mode, per-element optimizer).
+
+    Two parametrizations:
+
+    ``"reference"`` (the paper's)
+        ``X`` itself is optimized, starting from U(0, 1).  ``X`` is an
+        unconstrained box: the model can be driven by magnitudes no one-hot
+        input has (large values, several "present" letters at a position,
+        negative values), and only the L2 term keeps them in check.  The PWM
+        is derived afterwards by a heuristic: clamp to [0, 1], divide by the
+        maximum, add 0.01, normalize each position (:func:`reference_pwm`).
+    ``"simplex"``
+        Per-position logits ``Z`` (4, L) are optimized, starting from
+        U(0, 1), and ``X = softmax(Z)`` over the 4 letters, so every position
+        is a proper probability distribution, like a (soft) one-hot input.
+        The PWM is ``X`` itself, no heuristic.  The L2 term is not needed to
+        bound ``X`` here but is kept for comparability (it mildly favours
+        spread-out positions).
+
+    Parameters
+    ----------
+    model : nn.Module
+        Any DeMo model; its weights are not changed.
+    restarts : int
+        Independent random starts R.
+    steps : int
+        RMSprop iterations.
+    lam : float
+        L2 weight lambda (0.009 in the reference code).
+    lr, momentum : float
+        RMSprop settings (0.05 and 0.9 in the reference code).
+    seed : int
+        Seeds the ``torch.Generator`` drawing the starts.
+    param : {"reference", "simplex"}
+    length : int, optional
+        L; defaults to ``model.config.seq_len``.
+    target : int
+        Class to maximize; 1 = bound.
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    ClassOpt
+        ``pwm`` (L, 4) of the best restart, ``pwms`` (R, L, 4),
+        ``trajectory`` (R, steps) of the objective ``S_pos - lam ||X||^2``,
+        ``score`` (R,) = ``S_pos`` of each final PWM fed back as (4, L).
+    """
+    from tqdm.auto import tqdm
+
+    if param not in ("reference", "simplex"):
+        raise ValueError(f"param must be 'reference' or 'simplex', got {param!r}")
+    for name, v in (("restarts", restarts), ("steps", steps)):
+        if not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    if lam < 0:
+        raise ValueError(f"lam must be >= 0, got {lam}")
+    target = _check_target(model, target)
+    cfg = getattr(model, "config", None)
+    if length is None:
+        if cfg is None:
+            raise ValueError("length is required for a model without a config")
+        length = cfg.seq_len
+    length = int(length)
+    need = min_length(cfg) if cfg is not None else 1
+    if length < need:
+        raise ValueError(f"length {length} is shorter than the {need} bp this model needs")
+    dev = _device(model)
+    gen = torch.Generator().manual_seed(int(seed))
+    V = torch.rand((int(restarts), 4, length), generator=gen).to(dev).requires_grad_(True)
+    opt = torch.optim.RMSprop([V], lr=lr, momentum=momentum)
+    to_x = (lambda v: torch.softmax(v, dim=1)) if param == "simplex" else (lambda v: v)
+    traj = torch.zeros((int(restarts), int(steps)), dtype=torch.float32)
+    with _eval_mode(model), _rnn_backward_ok(model, dev), torch.enable_grad():
+        for s in tqdm(range(int(steps)), disable=not progress, desc=f"class optimization ({param})"):
+            X = to_x(V)
+            obj = model(X)[:, target] - lam * X.pow(2).sum(dim=(1, 2))
+            (g,) = torch.autograd.grad(-obj.sum(), V)
+            traj[:, s] = obj.detach().cpu()
+            V.grad = g
+            opt.step()
+        V = V.detach()
+        if param == "simplex":
+            pwms = torch.softmax(V.double(), dim=1).transpose(1, 2).cpu().numpy()
+        else:
+            pwms = reference_pwm(V.cpu())
+        with torch.no_grad():
+            x_back = torch.as_tensor(pwms, dtype=torch.float32, device=dev).transpose(1, 2)
+            score = model(x_back)[:, target].cpu().numpy()
+    best = int(np.argmax(score))
+    return ClassOpt(pwm=pwms[best], pwms=pwms, trajectory=traj.numpy(), score=score, best=best, param=param)

@@ -1,0 +1,919 @@
+"""Figures of the Deep Motif Dashboard: logos, saliency maps, temporal scores.
+
+Every plotting function draws into an optional ``ax`` (or ``fig`` for the
+multi-panel :func:`dashboard`) and returns the Axes or Figure; nothing here
+calls ``plt.show()``.  Only the object API of matplotlib is used; pyplot is
+touched only to make a new figure when none is given.
+
+One nucleotide colour scheme everywhere: :data:`COLORS` (ACGT).  Temporal
+output scores use one diverging colormap, :data:`TEMPORAL_CMAP`: blue =
+negative prediction, red = positive, white at probability 0.5.
+
+Logos have two engines with the same look (letters stretched to their
+height, biggest on top, negative letters flipped below the axis):
+
+``engine="logomaker"``
+    :class:`logomaker.Logo` (about 8 ms per letter: 0.8 s for 101 positions).
+``engine="fast"``
+    our own renderer: one letter outline per nucleotide is made once and
+    stretched with numpy, all letters of one nucleotide form one compound
+    path (four artists per logo; about 100x faster).  :func:`dashboard` uses
+    it so that the whole figure draws in well under a second.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import Normalize, to_rgba
+from matplotlib.figure import Figure
+from matplotlib.gridspec import GridSpec
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
+from matplotlib.ticker import MaxNLocator
+
+from .data import ALPHABET, DATA_DIR, Motif, Site, jaspar_motif, one_hot
+from .motifs import information_content, max_ic_window
+
+if TYPE_CHECKING:  # pragma: no cover
+    from torch import nn
+
+__all__ = [
+    "COLORS",
+    "TEMPORAL_CMAP",
+    "ARCH_ORDER",
+    "ARCH_LABELS",
+    "CLASSOPT_DIR",
+    "logo_heights",
+    "draw_letters",
+    "logo",
+    "gradient_logo",
+    "saliency_map",
+    "temporal_heatmap",
+    "classopt_logo",
+    "learning_curves",
+    "roc_curves",
+    "auroc_bars",
+    "DashboardData",
+    "dashboard_data",
+    "dashboard",
+    "dashboard_size",
+    "cached_classopt",
+]
+
+COLORS: dict[str, str] = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
+"""Nucleotide colours (logomaker ``color_scheme=COLORS``)."""
+
+TEMPORAL_CMAP = "RdBu_r"
+"""Diverging colormap of temporal scores: blue = P(bound) 0, red = 1, white = 0.5."""
+
+ARCH_ORDER = ("cnn", "rnn", "cnn-rnn")
+ARCH_LABELS = {"cnn": "CNN", "rnn": "RNN", "cnn-rnn": "CNN-RNN"}
+METHODS = ("saliency", "temporal", "classopt")
+CLASSOPT_DIR = DATA_DIR / "results" / "classopt"
+
+_LETTER_WIDTH = 0.95  # logomaker's default glyph width
+_SMALL = 7  # font size of dense labels
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+def _new_ax(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def _as_pwm(pwm: np.ndarray, name: str = "pwm") -> np.ndarray:
+    m = np.asarray(pwm, dtype=np.float64)
+    if m.ndim != 2 or m.shape[1] != 4:
+        raise ValueError(f"{name} must have shape (w, 4) in ACGT order, got {m.shape}")
+    return m
+
+
+def _as_4L(a: np.ndarray, name: str) -> np.ndarray:
+    """A (4, L) array from (4, L), (L, 4) or (1, 4, L)."""
+    m = np.asarray(a, dtype=np.float64)
+    while m.ndim > 2 and m.shape[0] == 1:
+        m = m[0]
+    if m.ndim != 2 or 4 not in m.shape:
+        raise ValueError(f"{name} must have shape (4, L) or (L, 4), got {np.shape(a)}")
+    return m if m.shape[0] == 4 else m.T
+
+
+def logo_heights(pwm: np.ndarray, information: bool = True) -> np.ndarray:
+    """Letter heights of a logo: ``p * IC`` (bits) or the probabilities.
+
+    Parameters
+    ----------
+    pwm : array, shape (w, 4)
+    information : bool
+        True: heights in bits; False: probabilities (rows normalised).
+
+    Returns
+    -------
+    np.ndarray, shape (w, 4)
+    """
+    p = _as_pwm(pwm)
+    p = p / np.clip(p.sum(axis=1, keepdims=True), 1e-12, None)
+    return p * information_content(p)[:, None] if information else p
+
+
+# --------------------------------------------------------------------------
+# Letters
+# --------------------------------------------------------------------------
+_GLYPHS: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _unit_glyph(c: str, flip: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Outline of letter ``c`` fitted into the unit box as logomaker fits it.
+
+    Returns vertices (m, 2) and path codes (m,), cached per letter.
+    """
+    key = (c, flip)
+    if key not in _GLYPHS:
+        from matplotlib.font_manager import FontProperties
+        from matplotlib.textpath import TextPath
+
+        prop = FontProperties(family="sans")
+        path = TextPath((0, 0), c, size=1, prop=prop)
+        box = path.get_extents()
+        widest = TextPath((0, 0), "E", size=1, prop=prop).get_extents()  # logomaker's dont_stretch_more_than
+        hstretch = min(1.0 / box.width, 1.0 / widest.width)
+        v = (path.vertices - [box.xmin, box.ymin]) * [hstretch, 1.0 / box.height]
+        v[:, 0] += (1.0 - hstretch * box.width) / 2.0
+        if flip:
+            v[:, 1] = 1.0 - v[:, 1]
+        _GLYPHS[key] = (v, path.codes.copy())
+    return _GLYPHS[key]
+
+
+def _stack(heights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Floors and ceilings of stacked letters, biggest on top, negatives below 0.
+
+    heights (L, 4) -> floors (L, 4), ceilings (L, 4), in ACGT column order.
+    """
+    order = np.argsort(heights, axis=1, kind="stable")
+    v = np.take_along_axis(heights, order, axis=1)
+    base = np.minimum(v, 0).sum(axis=1, keepdims=True)
+    ceil_sorted = base + np.cumsum(np.abs(v), axis=1)
+    floor_sorted = ceil_sorted - np.abs(v)
+    floors = np.empty_like(heights)
+    ceils = np.empty_like(heights)
+    np.put_along_axis(floors, order, floor_sorted, axis=1)
+    np.put_along_axis(ceils, order, ceil_sorted, axis=1)
+    return floors, ceils
+
+
+def _fast_letters(
+    ax: Axes, H: np.ndarray, floors: np.ndarray, *, x0: float = 0, width: float = _LETTER_WIDTH
+) -> list[PathPatch]:
+    """Letters of heights ``H`` (L, 4) standing on ``floors`` (L, 4): one
+    compound path per nucleotide.  Added with ``add_artist`` (the axes data
+    limits are not updated: computing them from thousands of Bezier segments
+    costs more than drawing)."""
+    x = x0 + np.arange(len(H), dtype=np.float64) - width / 2.0
+    tiny = 1e-9 * max(float(np.abs(H).max(initial=0.0)), 1e-300)
+    patches = []
+    for j, c in enumerate(ALPHABET):
+        verts, codes = [], []
+        for flip in (False, True):
+            sel = (np.abs(H[:, j]) > tiny) & ((H[:, j] < 0) == flip)
+            if not sel.any():
+                continue
+            uv, uc = _unit_glyph(c, flip)
+            h = np.abs(H[sel, j])[:, None, None]
+            v = uv[None] * np.concatenate([np.full_like(h, width), h], axis=2)
+            v = v + np.stack([x[sel], floors[sel, j]], axis=1)[:, None, :]
+            verts.append(v.reshape(-1, 2))
+            codes.append(np.tile(uc, int(sel.sum())))
+        if not verts:
+            continue
+        patch = PathPatch(MplPath(np.concatenate(verts), np.concatenate(codes)), facecolor=COLORS[c],
+                          edgecolor="none", linewidth=0, gid=f"letter-{c}")
+        ax.add_artist(patch)
+        patches.append(patch)
+    return patches
+
+
+def _sequence_letters(ax: Axes, seq: str, y0: float, height: float, *, x0: float = 0) -> list[PathPatch]:
+    """Draw ``seq`` as equal-height coloured letters in ``[y0, y0 + height]``
+    (fast: four artists for any length, instead of one Text per letter)."""
+    H = one_hot(seq.upper())[0].T.astype(np.float64) * height
+    return _fast_letters(ax, H, np.full_like(H, y0), x0=x0)
+
+
+def draw_letters(
+    ax: Axes,
+    heights: np.ndarray,
+    *,
+    x0: int = 0,
+    engine: str = "fast",
+    width: float = _LETTER_WIDTH,
+) -> list:
+    """Draw stacked nucleotide letters (the body of every logo).
+
+    Parameters
+    ----------
+    ax : Axes
+    heights : array, shape (L, 4)
+        Letter heights in ACGT order; negative heights are drawn flipped
+        below the baseline.
+    x0 : int
+        x coordinate of the first position (position i is centred at x0 + i).
+    engine : {"fast", "logomaker"}
+    width : float
+        Letter width ("fast" engine; logomaker uses its own default 0.95).
+
+    Returns
+    -------
+    list of matplotlib patches
+        The letter patches; each has ``gid`` ``"letter-A"`` ... ``"letter-T"``
+        and face colour ``COLORS[letter]``.
+    """
+    H = _as_pwm(heights, "heights")
+    L = len(H)
+    patches: list = []
+    if engine == "logomaker":
+        import logomaker
+        import pandas as pd
+
+        df = pd.DataFrame(H, columns=list(ALPHABET), index=np.arange(x0, x0 + L))
+        lg = logomaker.Logo(df, ax=ax, color_scheme=COLORS, baseline_width=0.5)
+        for g in lg.glyph_list:
+            if g.patch is not None:
+                g.patch.set_gid(f"letter-{g.c}")
+                patches.append(g.patch)
+    elif engine == "fast":
+        floors, ceils = _stack(H)
+        patches = _fast_letters(ax, H, floors, x0=x0, width=width)
+        lo = min(float(floors.min(initial=0.0)), 0.0)
+        hi = max(float(ceils.max(initial=0.0)), 0.0)
+        if hi == lo:
+            hi = lo + 1.0
+        ax.set_xlim(x0 - 0.5, x0 + L - 0.5)
+        ax.set_ylim(lo, hi)
+        if lo < 0:
+            ax.axhline(0, color="black", linewidth=0.5, zorder=0)
+    else:
+        raise ValueError(f"engine must be 'fast' or 'logomaker', got {engine!r}")
+    return patches
+
+
+def _style_logo(ax: Axes, ylabel: str, title: str | None) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.tick_params(labelsize=_SMALL)
+    if title:
+        ax.set_title(title, fontsize=9, loc="left")
+
+
+def logo(
+    pwm: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    information: bool = True,
+    title: str | None = None,
+    engine: str = "logomaker",
+    x0: int = 0,
+) -> Axes:
+    """Sequence logo of a position weight matrix.
+
+    Parameters
+    ----------
+    pwm : array, shape (w, 4)
+        Letter probabilities in ACGT order (a :class:`~demolib.data.Motif`
+        is accepted too).
+    ax : Axes, optional
+        Drawn into; a new figure otherwise.
+    information : bool
+        Letter heights in bits (``p * IC``, y axis 0..2) or probabilities.
+    title : str, optional
+    engine : {"logomaker", "fast"}
+        See the module docstring.
+    x0 : int
+        x coordinate of the first position.
+
+    Returns
+    -------
+    Axes
+    """
+    if isinstance(pwm, Motif):
+        title = title if title is not None else f"{pwm.name} ({pwm.id})"
+        pwm = pwm.pwm
+    H = logo_heights(pwm, information)
+    ax = _new_ax(ax, (max(2.0, 0.35 * len(H)), 1.8))
+    draw_letters(ax, H, x0=x0, engine=engine)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=min(len(H), 10)))
+    if information:
+        ax.set_ylim(0, 2)
+        ax.set_yticks([0, 1, 2])
+    else:
+        ax.set_ylim(0, 1)
+    _style_logo(ax, "bits" if information else "probability", title)
+    return ax
+
+
+def gradient_logo(
+    gradient: np.ndarray,
+    x: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    engine: str = "logomaker",
+    x0: int = 0,
+) -> Axes:
+    """Gradient x input logo: each position shows its own letter, with height
+    equal to the gradient of the positive-class score at that letter
+    (negative letters point down).
+
+    Parameters
+    ----------
+    gradient : array, shape (4, L) or (L, 4)
+        d score / d X for one sequence (ACGT).
+    x : array, shape (4, L) or (L, 4)
+        The one-hot input.
+    ax : Axes, optional
+    title : str, optional
+    engine : {"logomaker", "fast"}
+        logomaker takes about 0.8 s for 101 positions; "fast" a few ms.
+    x0 : int
+        x coordinate of the first position.
+
+    Returns
+    -------
+    Axes
+    """
+    g = _as_4L(gradient, "gradient")
+    xx = _as_4L(x, "x")
+    if g.shape != xx.shape:
+        raise ValueError(f"gradient {g.shape} and x {xx.shape} must have the same shape")
+    H = (g * xx).T
+    ax = _new_ax(ax, (14, 1.8))
+    draw_letters(ax, H, x0=x0, engine=engine)
+    _style_logo(ax, "grad x input", title)
+    return ax
+
+
+# --------------------------------------------------------------------------
+# Saliency and temporal heatmaps
+# --------------------------------------------------------------------------
+def _position_ticks(ax: Axes, L: int, step: int | None = 10) -> None:
+    """x ticks every ``step`` positions; none for step 0/None (ticks are the
+    most expensive part of a dashboard: each is two lines and a text)."""
+    if not step:
+        ax.set_xticks([])
+        return
+    ax.set_xticks(np.arange(0, L, step))
+    ax.tick_params(axis="x", labelsize=_SMALL)
+
+
+def saliency_map(
+    seq: str,
+    per_position: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    sites: Sequence[Site] | None = None,
+    title: str | None = None,
+    cmap: str | None = None,
+    letters: bool = True,
+    tick_step: int | None = 10,
+) -> Axes:
+    """Saliency over a sequence: one heatmap row above the sequence's letters.
+
+    Parameters
+    ----------
+    seq : str, length L
+    per_position : array, shape (L,)
+        Saliency per position (e.g. max |gradient| over letters).  Values
+        >= 0 are shown on a white-to-red scale from 0 to the maximum; signed
+        values on a symmetric purple/orange diverging scale.
+    ax : Axes, optional
+    sites : list of Site, optional
+        Known motif sites; each is boxed (an unfilled
+        :class:`~matplotlib.patches.Rectangle` with ``gid="site"``) and
+        labelled with the motif name and strand.
+    title : str, optional
+    cmap : str, optional
+        Overrides the colormap.
+    letters : bool
+        Draw the sequence under the heatmap, one letter per position coloured
+        by :data:`COLORS` (drawn as four compound paths, not 101 texts).
+    tick_step : int or None
+        Position ticks every ``tick_step`` bp; none for 0/None.
+
+    Returns
+    -------
+    Axes
+    """
+    s = np.asarray(per_position, dtype=np.float64).ravel()
+    if len(s) != len(seq):
+        raise ValueError(f"per_position has {len(s)} values for a sequence of {len(seq)} bp")
+    ax = _new_ax(ax, (14, 0.9))
+    if s.size and s.min() < 0:
+        m = float(np.abs(s).max()) or 1.0
+        norm, cm = Normalize(-m, m), cmap or "PuOr_r"
+    else:
+        norm, cm = Normalize(0.0, float(s.max(initial=0.0)) or 1.0), cmap or "Reds"
+    ax.imshow(s[None, :], aspect="auto", cmap=cm, norm=norm, interpolation="nearest", origin="lower",
+              extent=(-0.5, len(s) - 0.5, 0.0, 1.0))
+    lo = -1.0 if letters else 0.0
+    if letters:
+        _sequence_letters(ax, seq, -0.92, 0.84)
+    ax.set_xlim(-0.5, len(s) - 0.5)
+    ax.set_ylim(lo, 1.0)
+    ax.set_yticks([])
+    _position_ticks(ax, len(seq), tick_step)
+    for site in sites or ():
+        ax.add_patch(Rectangle((site.start - 0.5, lo), site.end - site.start, 1.0 - lo, fill=False,
+                               edgecolor="black", linewidth=1.2, gid="site", clip_on=False))
+        strand = "+" if site.strand >= 0 else "-"
+        ax.text(site.start - 0.5, 1.04, f"{site.motif} ({strand})", fontsize=6, va="bottom", ha="left",
+                clip_on=False)
+    if title:
+        ax.set_title(title, fontsize=9, loc="left", pad=9 if sites else 4)
+    return ax
+
+
+def temporal_heatmap(
+    forward: np.ndarray,
+    backward: np.ndarray,
+    seq: str | None = None,
+    ax: Axes | None = None,
+    *,
+    colorbar: bool | Axes = False,
+    title: str | None = None,
+    tick_step: int | None = 10,
+) -> Axes:
+    """Temporal output scores of a recurrent model as two heatmap rows.
+
+    Parameters
+    ----------
+    forward : array, shape (L,)
+        P(bound) of each prefix ``seq[:t+1]`` (the forward reading).
+    backward : array, shape (L,)
+        P(bound) of each suffix ``seq[t:]`` (the backward reading).
+    seq : str, optional
+        Drawn under the rows, one coloured letter per position.
+    ax : Axes, optional
+    colorbar : bool or Axes
+        Add a colorbar (into the given Axes, if one is given).
+    title : str, optional
+    tick_step : int or None
+        Position ticks every ``tick_step`` bp; none for 0/None.
+
+    Returns
+    -------
+    Axes
+        Its first image uses :data:`TEMPORAL_CMAP` with vmin 0, vmax 1
+        (blue = negative prediction, red = positive, white = 0.5).
+    """
+    f = np.asarray(forward, dtype=np.float64).ravel()
+    b = np.asarray(backward, dtype=np.float64).ravel()
+    if f.shape != b.shape:
+        raise ValueError(f"forward {f.shape} and backward {b.shape} must have the same length")
+    ax = _new_ax(ax, (14, 1.0))
+    im = ax.imshow(np.stack([b, f]), aspect="auto", cmap=TEMPORAL_CMAP, vmin=0.0, vmax=1.0, origin="lower",
+                   interpolation="nearest", extent=(-0.5, len(f) - 0.5, -0.5, 1.5))
+    ax.set_yticks([0, 1])
+    ax.set_yticklabels(["backward", "forward"], fontsize=_SMALL)
+    ax.set_xlim(-0.5, len(f) - 0.5)
+    if seq is not None:
+        if len(seq) != len(f):
+            raise ValueError(f"seq has {len(seq)} bp, scores have {len(f)}")
+        _sequence_letters(ax, seq, -1.45, 0.85)
+        ax.set_ylim(-1.5, 1.5)
+    else:
+        ax.set_ylim(-0.5, 1.5)
+    _position_ticks(ax, len(f), tick_step)
+    if colorbar is not False and colorbar is not None:
+        fig = ax.get_figure()
+        if isinstance(colorbar, Axes):
+            cb = fig.colorbar(im, cax=colorbar)
+        else:
+            cb = fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01)
+        cb.set_ticks([0, 0.5, 1])
+        cb.ax.tick_params(labelsize=6)
+        cb.set_label("P(bound)", fontsize=6)
+    if title:
+        ax.set_title(title, fontsize=9, loc="left")
+    return ax
+
+
+def classopt_logo(
+    pwm: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    k: int | None = None,
+    information: bool = True,
+    title: str | None = None,
+    engine: str = "logomaker",
+    window_only: bool = False,
+    tick_step: int | None = 10,
+) -> Axes:
+    """Logo of a class-optimised PWM.
+
+    Parameters
+    ----------
+    pwm : array, shape (L, 4)
+        Letter probabilities of the class-optimised input.
+    ax : Axes, optional
+    k : int, optional
+        Highlight the width-``k`` window with the largest summed information
+        content (a shaded span with ``gid="max-ic-window"``).
+    information : bool
+        Bits (True) or probabilities.
+    title : str, optional
+    engine : {"logomaker", "fast"}
+        logomaker takes about 0.8 s for a 101-position logo; "fast" a few ms.
+    window_only : bool
+        Draw only the max-IC window (requires ``k``), at its own x positions.
+    tick_step : int or None
+        Position ticks every ``tick_step`` (full logo only); none for 0/None.
+
+    Returns
+    -------
+    Axes
+    """
+    p = _as_pwm(pwm)
+    ax = _new_ax(ax, (14 if not window_only else max(2.0, 0.35 * (k or 10)), 1.6))
+    if k:
+        k = min(int(k), len(p))
+    start = max_ic_window(p, k) if k else None
+    if window_only:
+        if not k:
+            raise ValueError("window_only needs the window width k")
+        logo(p[start : start + k], ax, information=information, title=title, engine=engine, x0=start)
+        return ax
+    logo(p, ax, information=information, title=title, engine=engine)
+    _position_ticks(ax, len(p), tick_step)
+    if start is not None:
+        ax.axvspan(start - 0.5, start + k - 0.5, color="0.85", zorder=-1, linewidth=0, gid="max-ic-window")
+    return ax
+
+
+# --------------------------------------------------------------------------
+# Training and evaluation
+# --------------------------------------------------------------------------
+def learning_curves(
+    history: Sequence[Mapping] | Mapping[str, Sequence[Mapping]],
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+) -> Axes:
+    """Training loss (solid, left axis) and validation AUROC (dashed, right axis) per epoch.
+
+    Parameters
+    ----------
+    history : list of dict, or dict label -> list of dict
+        Per-epoch records with keys ``epoch``, ``train_loss``, ``valid_auroc``
+        (``lr`` is ignored), e.g. ``Checkpoint.history``; several runs as a dict.
+    ax : Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    Axes
+        The loss axes; the AUROC twin is ``ax.right_ax``-free: find it as
+        the Axes sharing x, labelled ``"valid AUROC"``.
+    """
+    runs = dict(history) if isinstance(history, Mapping) else {"": history}
+    ax = _new_ax(ax, (5, 3))
+    ax2 = ax.twinx()
+    for i, (label, h) in enumerate(runs.items()):
+        color = f"C{i}"
+        ep = [r["epoch"] for r in h]
+        ax.plot(ep, [r["train_loss"] for r in h], color=color, label=f"{label} train loss".strip())
+        ax2.plot(ep, [r["valid_auroc"] for r in h], color=color, linestyle="--",
+                 label=f"{label} valid AUROC".strip())
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("train loss (solid)")
+    ax2.set_ylabel("valid AUROC", rotation=270, labelpad=12)
+    ax2.set_label("valid AUROC")
+    if len(runs) > 1:
+        ax.legend(*ax.get_legend_handles_labels(), fontsize=7, loc="center right")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def roc_curves(curves: Mapping[str, tuple], ax: Axes | None = None, *, title: str | None = None) -> Axes:
+    """ROC curves with their AUROC in the legend.
+
+    Parameters
+    ----------
+    curves : dict label -> (fpr (n,), tpr (n,), auc float)
+    ax : Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    Axes
+    """
+    ax = _new_ax(ax, (4, 4))
+    for label, (fpr, tpr, auc) in curves.items():
+        ax.plot(fpr, tpr, label=f"{label} (AUROC {auc:.3f})")
+    ax.plot([0, 1], [0, 1], color="0.6", linestyle=":", linewidth=1)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.legend(fontsize=7, loc="lower right")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def auroc_bars(table: Mapping[str, Mapping[str, float]], ax: Axes | None = None, *,
+               title: str | None = None, ylim: tuple[float, float] = (0.5, 1.0)) -> Axes:
+    """Grouped bars of test AUROC: one group per TF, one bar per architecture.
+
+    Parameters
+    ----------
+    table : dict tf -> dict arch -> AUROC
+    ax : Axes, optional
+    title : str, optional
+    ylim : (float, float)
+
+    Returns
+    -------
+    Axes
+    """
+    tfs = list(table)
+    archs = [a for a in ARCH_ORDER if any(a in table[t] for t in tfs)]
+    archs += [a for t in tfs for a in table[t] if a not in archs]
+    archs = list(dict.fromkeys(archs))
+    ax = _new_ax(ax, (1.2 + 1.2 * len(tfs), 3))
+    w = 0.8 / max(len(archs), 1)
+    for i, a in enumerate(archs):
+        xs = [j + (i - (len(archs) - 1) / 2) * w for j, t in enumerate(tfs) if a in table[t]]
+        ys = [table[t][a] for t in tfs if a in table[t]]
+        bars = ax.bar(xs, ys, width=w, label=ARCH_LABELS.get(a, a), color=f"C{i}")
+        ax.bar_label(bars, fmt="%.3f", fontsize=6, padding=1)
+    ax.set_xticks(range(len(tfs)))
+    ax.set_xticklabels(tfs)
+    ax.set_ylim(*ylim)
+    ax.set_ylabel("test AUROC")
+    ax.legend(fontsize=7)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+# --------------------------------------------------------------------------
+# The dashboard (Figure 4 of the paper)
+# --------------------------------------------------------------------------
+@dataclass
+class DashboardData:
+    """Everything :func:`dashboard` draws, for one TF and one sequence.
+
+    Attributes
+    ----------
+    tf : str
+    seq : str, length L
+    motif : Motif
+        The known JASPAR motif of ``tf``.
+    sites : list of Site
+        Known motif sites in ``seq`` (boxed in the saliency maps).
+    archs : tuple of str
+        Architectures, in dashboard order (cnn, rnn, cnn-rnn, then others).
+    prob : dict arch -> float
+        P(bound) of ``seq``.
+    saliency : dict arch -> np.ndarray, shape (L,)
+        Saliency per position (absent when saliency was not asked for).
+    temporal : dict arch -> (forward (L,), backward (L,))
+        Temporal output scores of the recurrent models only.
+    classopt : dict arch -> np.ndarray, shape (L', 4)
+        Class-optimised PWMs (those that were passed in).
+    label : int, optional
+    seq_id : str, optional
+    timings : dict step -> seconds
+    """
+
+    tf: str
+    seq: str
+    motif: Motif
+    sites: list[Site]
+    archs: tuple[str, ...]
+    prob: dict[str, float] = field(default_factory=dict)
+    saliency: dict[str, np.ndarray] = field(default_factory=dict)
+    temporal: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    classopt: dict[str, np.ndarray] = field(default_factory=dict)
+    label: int | None = None
+    seq_id: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _arch_order(archs) -> tuple[str, ...]:
+    archs = list(archs)
+    known = [a for a in ARCH_ORDER if a in archs]
+    return tuple(known + [a for a in archs if a not in known])
+
+
+def _is_recurrent(model) -> bool:
+    return hasattr(model, "head") and hasattr(model, "features")
+
+
+def dashboard_data(
+    tf: str,
+    seq: str,
+    models: Mapping[str, "nn.Module"],
+    classopt_pwms: Mapping[str, np.ndarray] | None = None,
+    *,
+    label: int | None = None,
+    seq_id: str | None = None,
+    sites: Sequence[Site] | None = None,
+    methods: Sequence[str] = METHODS,
+    motif: Motif | None = None,
+) -> DashboardData:
+    """Compute what the dashboard shows for one sequence and several models.
+
+    Parameters
+    ----------
+    tf : str
+        TF name; its JASPAR motif is looked up (unless ``motif`` is given).
+    seq : str, length L
+    models : dict arch -> model
+        Models in eval mode (e.g. ``load_committed(tf, arch).model``).
+    classopt_pwms : dict arch -> np.ndarray (L', 4), optional
+        Precomputed class-optimised PWMs (see :func:`cached_classopt`); class
+        optimisation takes seconds, so it is not run here.
+    label : int, optional
+        True label of ``seq``, shown in the title.
+    seq_id : str, optional
+    sites : list of Site, optional
+        Known sites (e.g. planted ones of synthetic data); found with
+        :func:`demolib.motifs.find_sites` and the JASPAR motif otherwise.
+    methods : subset of ("saliency", "temporal", "classopt")
+    motif : Motif, optional
+        Overrides the JASPAR lookup.
+
+    Returns
+    -------
+    DashboardData
+    """
+    from .interpret import saliency as _saliency, temporal_scores
+
+    unknown = set(methods) - set(METHODS)
+    if unknown:
+        raise ValueError(f"unknown methods {sorted(unknown)}; choose from {', '.join(METHODS)}")
+    t = {}
+    t0 = time.perf_counter()
+    motif = motif or jaspar_motif(tf)
+    if sites is None:
+        from .motifs import find_sites
+
+        sites = find_sites([seq], [motif])[0]
+    t["sites"] = time.perf_counter() - t0
+    archs = _arch_order(models)
+    X = one_hot(seq)
+    d = DashboardData(tf, seq, motif, list(sites), archs, label=label, seq_id=seq_id, timings=t)
+    for a in archs:
+        m = models[a]
+        t0 = time.perf_counter()
+        s = _saliency(m, X)
+        d.prob[a] = float(np.asarray(s.prob).ravel()[0])
+        if "saliency" in methods:
+            d.saliency[a] = np.asarray(s.per_position, dtype=np.float64)[0]
+        t[f"saliency/{a}"] = time.perf_counter() - t0
+        if "temporal" in methods and _is_recurrent(m):
+            t0 = time.perf_counter()
+            tm = temporal_scores(m, X)
+            d.temporal[a] = (np.asarray(tm.forward, dtype=np.float64)[0], np.asarray(tm.backward, dtype=np.float64)[0])
+            t[f"temporal/{a}"] = time.perf_counter() - t0
+        if "classopt" in methods and classopt_pwms is not None and a in classopt_pwms:
+            d.classopt[a] = _as_pwm(classopt_pwms[a], f"classopt_pwms[{a!r}]")
+    return d
+
+
+def _label_text(label: int | None) -> str:
+    return {1: "bound", 0: "unbound"}.get(label, "") if label is not None else ""
+
+
+def dashboard_size(n_archs: int) -> tuple[float, float]:
+    """Figure size of the dashboard in inches: 14 x (2 + 2.2 per architecture)."""
+    return (14.0, 2.0 + 2.2 * max(int(n_archs), 1))
+
+
+def dashboard(
+    data: DashboardData,
+    fig: Figure | None = None,
+    *,
+    engine: str = "fast",
+    letters: bool = True,
+) -> Figure:
+    """The Deep Motif Dashboard (the paper's Figure 4) for one TF and sequence.
+
+    Rows, top to bottom: the known JASPAR motif; then per architecture (cnn,
+    rnn, cnn-rnn): its class-optimised logo (max-IC window of the JASPAR
+    motif's width shaded), its saliency map over the sequence with the known
+    sites boxed and P(bound) in the title, and, for recurrent models, the
+    forward and backward temporal output scores (blue = negative, red =
+    positive; one colorbar for all).  Rows whose data are absent are left out.
+
+    Parameters
+    ----------
+    data : DashboardData
+        From :func:`dashboard_data`.
+    fig : Figure, optional
+        Drawn into (cleared first); a new 14 x (2 + 2.2 per arch) inch
+        figure otherwise.
+    engine : {"fast", "logomaker"}
+        Logo renderer; logomaker adds about 0.8 s per class-optimised logo.
+    letters : bool
+        Draw the sequence's letters under the saliency maps.
+
+    Returns
+    -------
+    Figure
+        Each Axes has a label ``"dashboard:<arch>:<panel>"`` (panels: motif,
+        classopt, saliency, temporal; arch ``"-"`` for the motif row and
+        for the one colorbar of the temporal rows, ``"dashboard:-:temporal-colorbar"``).
+    """
+    if fig is None:
+        fig = plt.figure(figsize=dashboard_size(len(data.archs)))
+    else:
+        fig.clear()
+    rows: list[tuple[str, str, float]] = [("-", "motif", 1.1)]
+    for a in data.archs:
+        if a in data.classopt:
+            rows.append((a, "classopt", 1.0))
+        if a in data.saliency:
+            rows.append((a, "saliency", 0.5))
+        if a in data.temporal:
+            rows.append((a, "temporal", 0.55))
+    gs = GridSpec(len(rows), 2, figure=fig, height_ratios=[r[2] for r in rows], width_ratios=[1, 0.012],
+                  hspace=0.9, wspace=0.01, left=0.06, right=0.95, top=1 - 0.45 / fig.get_figheight(),
+                  bottom=0.35 / fig.get_figheight())
+    L = len(data.seq)
+    k = data.motif.width
+    # Position ticks (costly: each is two lines and a text) on one row per architecture:
+    # its saliency map, or its last row when there is none.
+    ticked = {}
+    for a, panel, _ in rows[1:]:
+        if ticked.get(a) != "saliency":
+            ticked[a] = panel
+    cbar_done = False
+    for i, (a, panel, _) in enumerate(rows):
+        name = ARCH_LABELS.get(a, a)
+        step = 10 if ticked.get(a) == panel else 0
+        if panel == "motif":
+            sub = gs[i, 0].subgridspec(1, 2, width_ratios=[max(k, 1), max(L - k, 1)], wspace=0)
+            ax = fig.add_subplot(sub[0, 0])
+            logo(data.motif.pwm, ax, engine=engine,
+                 title=f"known motif: JASPAR {data.motif.id} {data.motif.name}")
+        elif panel == "classopt":
+            ax = fig.add_subplot(gs[i, 0])
+            classopt_logo(data.classopt[a], ax, k=k, engine=engine, tick_step=step,
+                          title=f"{name}: class optimization (shaded: max-IC {k}-mer)")
+            ax.set_xlim(-0.5, max(L, len(data.classopt[a])) - 0.5)
+        elif panel == "saliency":
+            ax = fig.add_subplot(gs[i, 0])
+            saliency_map(data.seq, data.saliency[a], ax, sites=data.sites, letters=letters, tick_step=step,
+                         title=f"{name}: saliency map    P(bound) = {data.prob[a]:.3f}")
+        else:
+            ax = fig.add_subplot(gs[i, 0])
+            cax: Axes | bool = False
+            if not cbar_done:  # one colorbar serves all temporal rows (same colormap, 0..1)
+                cax = fig.add_subplot(gs[i, 1])
+                cax.set_label("dashboard:-:temporal-colorbar")
+                cbar_done = True
+            f, b = data.temporal[a]
+            temporal_heatmap(f, b, None, ax, colorbar=cax, tick_step=step,
+                             title=f"{name}: temporal output scores (blue: unbound, red: bound)")
+        ax.set_label(f"dashboard:{a}:{panel}")
+    what = f"{data.tf}  test sequence {data.seq_id or ''}".rstrip()
+    lab = _label_text(data.label)
+    fig.suptitle(f"{what}" + (f"  (label: {lab})" if lab else ""), fontsize=11, x=0.06, ha="left",
+                 y=1 - 0.12 / fig.get_figheight())
+    return fig
+
+
+def cached_classopt(tf: str, arch: str, *, directory: str | Path | None = None, **kw) -> np.ndarray:
+    """Class-optimised PWM of a committed model, from disk when precomputed.
+
+    Loads ``data/results/classopt/{TF}_{arch}.npy`` if it exists; otherwise
+    runs :func:`demolib.interpret.class_optimization` on
+    ``load_committed(tf, arch).model`` (seconds) with the keyword arguments
+    ``kw``.
+
+    Returns
+    -------
+    np.ndarray, shape (L, 4)
+    """
+    path = Path(directory or CLASSOPT_DIR) / f"{tf.upper()}_{arch}.npy"
+    if path.exists():
+        return _as_pwm(np.load(path), str(path))
+    from .interpret import class_optimization
+    from .train import load_committed
+
+    return _as_pwm(class_optimization(load_committed(tf, arch).model, **kw).pwm)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from demolib.cli import main
+from demolib.data import make_synthetic
+
+
+def last_json(out: str) -> dict:
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def peak_fasta(tmp_path_factory):
+    """A user's peak FASTA: 141-bp peaks (a planted MAFK site in the central 101 bp), lower case, 70 columns."""
+    ds = make_synthetic("MAFK", n=1200, seed=5)
+    rng = np.random.default_rng(0)
+    pos = [s for s, y in zip(ds.train.seqs + ds.valid.seqs + ds.test.seqs,
+                             np.r_[ds.train.labels, ds.valid.labels, ds.test.labels]) if y == 1]
+    lines = []
+    for i, s in enumerate(pos):
+        s = "".join(rng.choice(list("ACGT"), 20)) + s + "".join(rng.choice(list("ACGT"), 20))
+        lines += [f">peak{i} chrX:{i * 1000}-{i * 1000 + 141}", *(s[j : j + 70].lower() for j in range(0, 141, 70))]
+    p = tmp_path_factory.mktemp("peaks") / "my_peaks.fa"
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def test_datasets_lists_counts(capsys):
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    assert "MAFK" in out and "POU5F1" in out and "3200+3200" in out and "synthetic-grammar" in out
+
+
+def test_train_fasta_then_evaluate(peak_fasta, tmp_path, capsys):
+    ck = tmp_path / "ck"
+    rc = main(["train", "--fasta", str(peak_fasta), "--name", "MYTF", "--arch", "cnn", "--size", "small",
+               "--out", str(ck), "--epochs", "8", "--lr", "0.003", "--quiet", "--seed", "1"])
+    assert rc == 0
+    res = last_json(capsys.readouterr().out)
+    assert {"auroc", "auprc", "accuracy"} <= set(res) and res["dataset"] == "MYTF"
+    assert res["auroc"] > 0.7
+    assert main(["evaluate", "--checkpoint", str(ck)]) == 0
+    ev = last_json(capsys.readouterr().out)
+    assert ev["auroc"] == pytest.approx(res["auroc"], abs=1e-6)  # rebuilt the same test split
+
+
+@pytest.mark.parametrize(
+    "argv, msg",
+    [
+        (["train", "--tf", "NOPE", "--arch", "cnn", "--out", "x"], "unknown dataset 'NOPE'"),
+        (["train", "--arch", "cnn", "--out", "x"], "give --tf NAME"),
+        (["train", "--tf", "MAFK", "--arch", "lstm", "--out", "x"], "invalid choice: 'lstm'"),
+        (["evaluate", "--checkpoint", "/nonexistent/dir"], "not a demolib checkpoint"),
+        (["evaluate", "--tf", "MAFK"], "give --checkpoint DIR"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(argv, msg, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert msg in err and len(err.splitlines()) == 1
+
+
+def test_bad_fasta_exits_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad.fa"
+    bad.write_text(">p1\nACGTQQQ\n")
+    r = subprocess.run([sys.executable, "-m", "demolib", "train", "--fasta", str(bad), "--name", "X",
+                        "--arch", "cnn", "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [r.stderr.strip()]
+    assert "bad.fa" in r.stderr and "'p1'" in r.stderr

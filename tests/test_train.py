@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from demolib import train
+from demolib.models import preset
+
+
+def small_cnn():
+    return preset("cnn", "small", conv_channels=16)
+
+
+def test_metrics():
+    m = train.metrics(np.array([0, 0, 1, 1]), np.array([0.1, 0.6, 0.4, 0.9]))
+    assert m["auroc"] == pytest.approx(0.75) and m["accuracy"] == pytest.approx(0.5) and m["n"] == 4
+
+
+def test_fit_learns_and_is_deterministic(tiny_synthetic):
+    tc = train.TrainConfig(epochs=6, lr=3e-3, batch_size=64, seed=7, patience=10)
+    r1 = train.fit(small_cnn(), tiny_synthetic, tc, progress=False)
+    r2 = train.fit(small_cnn(), tiny_synthetic, tc, progress=False)
+    a1 = train.evaluate(r1.model, tiny_synthetic.test)["auroc"]
+    a2 = train.evaluate(r2.model, tiny_synthetic.test)["auroc"]
+    assert a1 == pytest.approx(a2, abs=1e-6)
+    assert a1 > 0.8  # a planted MAFK motif is easy for a CNN
+    assert [h["epoch"] for h in r1.history] == list(range(1, len(r1.history) + 1))
+    assert not r1.model.training
+    r3 = train.fit(small_cnn(), tiny_synthetic, train.TrainConfig(epochs=2, batch_size=64, seed=8), progress=False)
+    assert train.evaluate(r3.model, tiny_synthetic.test)["auroc"] != pytest.approx(a1, abs=1e-6)
+
+
+def test_early_stopping_waits_for_min_epochs(tiny_synthetic):
+    small = tiny_synthetic
+    tc = train.TrainConfig(epochs=5, lr=0.0, patience=1, min_epochs=4, batch_size=128)  # lr 0: never improves
+    r = train.fit(small_cnn(), small, tc, progress=False)
+    assert len(r.history) == 4
+    tc = train.TrainConfig(epochs=5, lr=0.0, patience=1, min_epochs=0, batch_size=128)
+    assert len(train.fit(small_cnn(), small, tc, progress=False).history) == 2
+
+
+def test_lr_decay(tiny_synthetic):
+    tc = train.TrainConfig(epochs=4, lr=1e-3, lr_step=2, lr_decay=0.5, patience=10, batch_size=128)
+    r = train.fit(small_cnn(), tiny_synthetic, tc, progress=False)
+    assert [h["lr"] for h in r.history] == pytest.approx([1e-3, 1e-3, 5e-4, 5e-4])
+
+
+def test_checkpoint_roundtrip(tmp_path, tiny_synthetic):
+    r = train.fit(small_cnn(), tiny_synthetic, train.TrainConfig(epochs=1, batch_size=128), progress=False)
+    train.save_checkpoint(tmp_path / "ck", r.model, metrics={"test": {"auroc": 0.5}}, provenance={"dataset": "x"})
+    assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == ["checkpoint.json", "weights.pt"]
+    ck = train.load_checkpoint(tmp_path / "ck")
+    X = torch.as_tensor(tiny_synthetic.test.X[:5])
+    with torch.no_grad():
+        assert torch.equal(ck.model(X), r.model(X))
+    assert ck.config == r.model.config and ck.provenance["dataset"] == "x"
+    with pytest.raises(ValueError, match="holds a cnn model, not rnn"):
+        train.load_checkpoint(tmp_path / "ck", arch="rnn")
+
+
+def test_checkpoint_refuses_pickled_objects(tmp_path, tiny_synthetic):
+    r = train.fit(small_cnn(), tiny_synthetic, train.TrainConfig(epochs=1, batch_size=128), progress=False)
+    train.save_checkpoint(tmp_path / "ck", r.model)
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    torch.save({"x": Evil()}, tmp_path / "ck" / "weights.pt")
+    with pytest.raises(ValueError, match="cannot read weights safely"):
+        train.load_checkpoint(tmp_path / "ck")
+
+
+def test_checkpoint_errors(tmp_path, tiny_synthetic):
+    with pytest.raises(FileNotFoundError, match="not a demolib checkpoint"):
+        train.load_checkpoint(tmp_path)
+    r = train.fit(small_cnn(), tiny_synthetic, train.TrainConfig(epochs=1, batch_size=128), progress=False)
+    train.save_checkpoint(tmp_path / "ck", r.model)
+    meta = json.loads((tmp_path / "ck" / "checkpoint.json").read_text())
+    meta["model_config"]["conv_channels"] = 99
+    (tmp_path / "ck" / "checkpoint.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="weights do not match"):
+        train.load_checkpoint(tmp_path / "ck")
+    (tmp_path / "ck" / "checkpoint.json").write_text("{not json")
+    with pytest.raises(ValueError, match="malformed checkpoint metadata"):
+        train.load_checkpoint(tmp_path / "ck")
+
+
+def test_atomic_write_leaves_old_file_on_failure(tmp_path):
+    from demolib.utils import atomic_write
+
+    p = tmp_path / "f.txt"
+    atomic_write(p, "old")
+
+    def boom(path):
+        path.write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(p, boom)
+    assert p.read_text() == "old"
+    assert [q.name for q in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_evaluate_wrong_length(tiny_synthetic):
+    from demolib.data import Split
+    from demolib.models import build_model
+
+    m = build_model(small_cnn())
+    bad = Split(["ACGT" * 20], np.array([1]), ["short1"])
+    with pytest.raises(ValueError, match="'short1' is 80 bp but the model takes 101"):
+        train.evaluate(m, bad)
