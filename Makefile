@@ -48,7 +48,7 @@ checkpoints: $(STAMP)
 	done; done
 
 results: $(STAMP)
-	$(PY) -m demolib.results
+	$(PY) data/scripts/make_results.py
 
 bench: $(STAMP)
 	$(PY) bench/train_throughput.py --threads $(THREADS)

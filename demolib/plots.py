@@ -376,6 +376,26 @@ def _position_ticks(ax: Axes, L: int, step: int | None = 10) -> None:
     ax.tick_params(axis="x", labelsize=_SMALL)
 
 
+def _site_labels(sites: Sequence[Site]) -> list[tuple[int, str]]:
+    """One label per group of overlapping sites (palindromes are found on both
+    strands at almost the same place): ``[(start, "MAFK (+/-)"), ...]``."""
+    groups: list[list[Site]] = []
+    for site in sorted(sites, key=lambda t: (t.start, t.end)):
+        if groups and site.start < max(t.end for t in groups[-1]):
+            groups[-1].append(site)
+        else:
+            groups.append([site])
+    out = []
+    for g in groups:
+        names = list(dict.fromkeys(t.motif for t in g))
+        parts = []
+        for n in names:
+            strands = "/".join(dict.fromkeys("+" if t.strand >= 0 else "-" for t in g if t.motif == n))
+            parts.append(f"{n} ({strands})")
+        out.append((g[0].start, ", ".join(parts)))
+    return out
+
+
 def saliency_map(
     seq: str,
     per_position: np.ndarray,
@@ -435,9 +455,8 @@ def saliency_map(
     for site in sites or ():
         ax.add_patch(Rectangle((site.start - 0.5, lo), site.end - site.start, 1.0 - lo, fill=False,
                                edgecolor="black", linewidth=1.2, gid="site", clip_on=False))
-        strand = "+" if site.strand >= 0 else "-"
-        ax.text(site.start - 0.5, 1.04, f"{site.motif} ({strand})", fontsize=6, va="bottom", ha="left",
-                clip_on=False)
+    for x, text in _site_labels(sites or ()):
+        ax.text(x - 0.5, 1.04, text, fontsize=6, va="bottom", ha="left", clip_on=False)
     if title:
         ax.set_title(title, fontsize=9, loc="left", pad=9 if sites else 4)
     return ax
