@@ -12,6 +12,9 @@ otherwise.
 
 Prints the JSON and writes it to ``bench/out/dashboard_speed.json``.
 
+``dashboard_data`` runs torch with 1 intra-op thread (its default); the JSON
+also reports the same computation with torch's global thread count.
+
 Usage: python bench/dashboard_speed.py [--tf MAFK] [--repeats 5] [--threads 2] [--no-logomaker]
 """
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import platform
 import statistics
 import sys
@@ -126,7 +130,8 @@ def main(argv=None) -> dict:
         "archs": list(plots.ARCH_ORDER),
         "models": model_source,
         "classopt_pwms": pwm_source,
-        "threads": torch.get_num_threads(),
+        "torch_threads_global": torch.get_num_threads(),
+        "torch_threads_dashboard_data": 1,
         "repeats": args.repeats,
         "budget_s": BUDGET_S,
         "warm_median_s": {
@@ -141,10 +146,20 @@ def main(argv=None) -> dict:
         "n_axes": runs[0]["n_axes"],
         "within_budget": med("total") <= BUDGET_S,
     }
+    # The same computation with torch's global thread count instead of 1 thread.
+    t_glob = []
+    for i in range(1, args.repeats + 1):
+        t0 = time.perf_counter()
+        plots.dashboard_data(args.tf, pos.seqs[i % len(pos)], models, pwms, threads=None)
+        t_glob.append(time.perf_counter() - t0)
+    out["dashboard_data_with_global_threads_s"] = {"threads": torch.get_num_threads(),
+                                                   "median": round(statistics.median(t_glob), 4),
+                                                   "max": round(max(t_glob), 4)}
     if not args.no_logomaker:
         lm = one_run(args.tf, seq, seq_id, models, pwms, engine="logomaker")
         out["logomaker_engine_s"] = {k: round(lm[k], 4) for k in ("dashboard_layout", "draw", "total")}
-    out["machine"] = {"python": platform.python_version(), "torch": torch.__version__,
+    out["machine"] = {"load_average_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
+                      "python": platform.python_version(), "torch": torch.__version__,
                       "matplotlib": matplotlib.__version__, "processor": platform.processor() or platform.machine()}
     text = json.dumps(out, indent=2)
     print(text)

@@ -23,14 +23,15 @@ height, biggest on top, negative letters flipped below the axis):
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import Normalize, to_rgba
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 from matplotlib.patches import PathPatch, Rectangle
@@ -60,6 +61,7 @@ __all__ = [
     "roc_curves",
     "auroc_bars",
     "DashboardData",
+    "torch_threads",
     "dashboard_data",
     "dashboard",
     "dashboard_size",
@@ -601,8 +603,8 @@ def learning_curves(
     Returns
     -------
     Axes
-        The loss axes; the AUROC twin is ``ax.right_ax``-free: find it as
-        the Axes sharing x, labelled ``"valid AUROC"``.
+        The loss axes; the AUROC twin (right y axis) is the figure's Axes
+        labelled ``"valid AUROC"``.
     """
     runs = dict(history) if isinstance(history, Mapping) else {"": history}
     ax = _new_ax(ax, (5, 3))
@@ -668,9 +670,7 @@ def auroc_bars(table: Mapping[str, Mapping[str, float]], ax: Axes | None = None,
     Axes
     """
     tfs = list(table)
-    archs = [a for a in ARCH_ORDER if any(a in table[t] for t in tfs)]
-    archs += [a for t in tfs for a in table[t] if a not in archs]
-    archs = list(dict.fromkeys(archs))
+    archs = list(_arch_order(dict.fromkeys(a for t in tfs for a in table[t])))
     ax = _new_ax(ax, (1.2 + 1.2 * len(tfs), 3))
     w = 0.8 / max(len(archs), 1)
     for i, a in enumerate(archs):
@@ -732,6 +732,30 @@ class DashboardData:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Temporarily set torch's intra-op threads (``None``: leave as is).
+
+    One sequence is far too little work to share between threads: with 2
+    threads on a busy 2-core machine a 10 ms saliency call can take seconds
+    (threads wait for each other), with 1 thread it stays at milliseconds.
+    """
+    if n is None:
+        yield
+        return
+    import torch
+
+    old = torch.get_num_threads()
+    if old == n:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
 def _arch_order(archs) -> tuple[str, ...]:
     archs = list(archs)
     known = [a for a in ARCH_ORDER if a in archs]
@@ -753,6 +777,7 @@ def dashboard_data(
     sites: Sequence[Site] | None = None,
     methods: Sequence[str] = METHODS,
     motif: Motif | None = None,
+    threads: int | None = 1,
 ) -> DashboardData:
     """Compute what the dashboard shows for one sequence and several models.
 
@@ -775,6 +800,10 @@ def dashboard_data(
     methods : subset of ("saliency", "temporal", "classopt")
     motif : Motif, optional
         Overrides the JASPAR lookup.
+    threads : int or None
+        torch intra-op threads while computing (restored afterwards); 1 is
+        fastest for one sequence (see :func:`torch_threads`), None leaves
+        torch's setting.
 
     Returns
     -------
@@ -796,21 +825,23 @@ def dashboard_data(
     archs = _arch_order(models)
     X = one_hot(seq)
     d = DashboardData(tf, seq, motif, list(sites), archs, label=label, seq_id=seq_id, timings=t)
-    for a in archs:
-        m = models[a]
-        t0 = time.perf_counter()
-        s = _saliency(m, X)
-        d.prob[a] = float(np.asarray(s.prob).ravel()[0])
-        if "saliency" in methods:
-            d.saliency[a] = np.asarray(s.per_position, dtype=np.float64)[0]
-        t[f"saliency/{a}"] = time.perf_counter() - t0
-        if "temporal" in methods and _is_recurrent(m):
+    with torch_threads(threads):
+        for a in archs:
+            m = models[a]
             t0 = time.perf_counter()
-            tm = temporal_scores(m, X)
-            d.temporal[a] = (np.asarray(tm.forward, dtype=np.float64)[0], np.asarray(tm.backward, dtype=np.float64)[0])
-            t[f"temporal/{a}"] = time.perf_counter() - t0
-        if "classopt" in methods and classopt_pwms is not None and a in classopt_pwms:
-            d.classopt[a] = _as_pwm(classopt_pwms[a], f"classopt_pwms[{a!r}]")
+            s = _saliency(m, X)
+            d.prob[a] = float(np.asarray(s.prob).ravel()[0])
+            if "saliency" in methods:
+                d.saliency[a] = np.asarray(s.per_position, dtype=np.float64)[0]
+            t[f"saliency/{a}"] = time.perf_counter() - t0
+            if "temporal" in methods and _is_recurrent(m):
+                t0 = time.perf_counter()
+                tm = temporal_scores(m, X)
+                d.temporal[a] = (np.asarray(tm.forward, dtype=np.float64)[0],
+                                 np.asarray(tm.backward, dtype=np.float64)[0])
+                t[f"temporal/{a}"] = time.perf_counter() - t0
+            if "classopt" in methods and classopt_pwms is not None and a in classopt_pwms:
+                d.classopt[a] = _as_pwm(classopt_pwms[a], f"classopt_pwms[{a!r}]")
     return d
 
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 import html
 import io
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 import ipywidgets as widgets
 import numpy as np
@@ -222,7 +223,8 @@ def render_saliency(tf: str, arch: str, index: int, loader: Loader | None = None
     loader = loader or default_loader()
     seq, seq_id = _sequence(loader, tf, index)
     X = one_hot(seq)
-    s = saliency(loader.model(tf, arch), X)
+    with plots.torch_threads(1):
+        s = saliency(loader.model(tf, arch), X)
     prob = float(np.asarray(s.prob).ravel()[0])
     fig = Figure(figsize=(14, 3.0))
     ax1, ax2 = fig.subplots(2, 1, height_ratios=[0.6, 1.0], gridspec_kw={"hspace": 0.7})
@@ -254,7 +256,8 @@ def render_temporal(tf: str, arch: str, index: int, loader: Loader | None = None
     if not plots._is_recurrent(model):
         raise ValueError(f"temporal output scores need a recurrent model (rnn, cnn-rnn), not {arch!r}")
     seq, seq_id = _sequence(loader, tf, index)
-    tm = temporal_scores(model, one_hot(seq))
+    with plots.torch_threads(1):
+        tm = temporal_scores(model, one_hot(seq))
     f, b = np.asarray(tm.forward)[0], np.asarray(tm.backward)[0]
     fig = Figure(figsize=(14, 3.2))
     ax1, ax2 = fig.subplots(2, 1, height_ratios=[1.0, 0.7], sharex=True, gridspec_kw={"hspace": 0.15})
@@ -366,18 +369,14 @@ class FigureApp(widgets.VBox):
         """Current value of every control."""
         return {k: w.value for k, w in self.controls.items()}
 
-    def hold(self):
-        """Context manager: control changes inside it do not re-render."""
-        app = self
-
-        class _Hold:
-            def __enter__(self):
-                app._held += 1
-
-            def __exit__(self, *exc):
-                app._held -= 1
-
-        return _Hold()
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Control changes inside this block do not re-render."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
 
     def _changed(self, change: dict) -> None:
         if self._held:

@@ -1,0 +1,282 @@
+"""demolib.plots: every function draws into the given Axes/Figure and returns it."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from demolib import plots
+from demolib.data import Site, jaspar_motif, load_dataset, one_hot
+from demolib.models import build_model, preset
+
+L = 101
+
+
+@pytest.fixture(autouse=True)
+def _no_show_and_close(monkeypatch):
+    """No function may call plt.show() / Figure.show(); figures are closed afterwards."""
+
+    def boom(*a, **k):
+        raise AssertionError("plt.show() must not be called")
+
+    monkeypatch.setattr(plt, "show", boom)
+    monkeypatch.setattr(Figure, "show", boom)
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def tiny_models() -> dict:
+    out = {}
+    for i, arch in enumerate(plots.ARCH_ORDER):
+        torch.manual_seed(i)
+        out[arch] = build_model(preset(arch, "small")).eval()
+    return out
+
+
+@pytest.fixture(scope="module")
+def seq() -> str:
+    return load_dataset("MAFK").test.positives().seqs[0]
+
+
+def rand_pwm(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).dirichlet(np.full(4, 0.4), size=n)
+
+
+def letter_patches(ax: Axes) -> list:
+    return [p for p in ax.patches + ax.artists if (p.get_gid() or "").startswith("letter-")]
+
+
+def new_ax(figsize=(6, 2)) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=figsize)
+    return fig, fig.add_subplot()
+
+
+# --------------------------------------------------------------------------
+# Logos
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("engine", ["fast", "logomaker"])
+def test_logo_draws_into_given_ax_with_colors(engine):
+    fig, ax = new_ax()
+    motif = jaspar_motif("MAFK")
+    out = plots.logo(motif.pwm, ax, engine=engine, title="MAFK")
+    assert out is ax and out.get_figure() is fig
+    patches = letter_patches(ax)
+    assert patches, "no letters drawn"
+    for p in patches:
+        assert to_rgba(p.get_facecolor()) == pytest.approx(to_rgba(plots.COLORS[p.get_gid()[-1]]))
+    assert {p.get_gid()[-1] for p in patches} == set("ACGT")
+    assert ax.get_ylim() == (0, 2) and ax.get_title(loc="left") == "MAFK"
+    FigureCanvasAgg(fig).draw()
+
+
+def test_logo_probability_and_new_figure():
+    ax = plots.logo(rand_pwm(6), information=False, engine="fast")
+    assert isinstance(ax, Axes) and ax.get_ylim() == (0, 1)
+    assert ax.get_figure() in [plt.figure(n) for n in plt.get_fignums()]
+
+
+def test_logo_rejects_bad_shape():
+    with pytest.raises(ValueError, match=r"\(w, 4\)"):
+        plots.logo(np.ones((4, 7)).T[:, :3])
+
+
+def test_fast_letters_match_logomaker_geometry():
+    """The fast renderer puts every letter where logomaker puts it."""
+    H = np.array([[0.1, 0.5, 0.2, 0.9], [-0.3, 0.4, -0.2, 0.1], [1.2, 0.0, 0.3, -0.6]])
+    _, ax_f = new_ax()
+    _, ax_l = new_ax()
+    fast = {p.get_gid(): p for p in plots.draw_letters(ax_f, H, engine="fast")}
+    slow = plots.draw_letters(ax_l, H, engine="logomaker")
+    for c in "ACGT":
+        boxes = [p.get_path().get_extents() for p in slow if p.get_gid() == f"letter-{c}"]
+        lo = np.min([b.min for b in boxes], axis=0)
+        hi = np.max([b.max for b in boxes], axis=0)
+        ext = fast[f"letter-{c}"].get_path().get_extents()
+        np.testing.assert_allclose(ext.min, lo, atol=1e-6)
+        np.testing.assert_allclose(ext.max, hi, atol=1e-6)
+
+
+def test_logo_heights_bits():
+    h = plots.logo_heights(np.array([[1.0, 0, 0, 0], [0.25, 0.25, 0.25, 0.25]]))
+    np.testing.assert_allclose(h, [[2, 0, 0, 0], [0, 0, 0, 0]], atol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["4L", "L4"])
+def test_gradient_logo(layout):
+    rng = np.random.default_rng(0)
+    seq = "ACGTTGCAAC"
+    x = one_hot(seq)[0]
+    g = rng.normal(size=(4, len(seq)))
+    fig, ax = new_ax()
+    out = plots.gradient_logo(g if layout == "4L" else g.T, x, ax, engine="fast")
+    assert out is ax and ax.get_figure() is fig
+    patches = letter_patches(ax)
+    # Only the letter present at each position is drawn: A at 0, 7, 8 -> the A path holds 3 glyphs.
+    gx = (g * x).sum(axis=0)
+    lo, hi = ax.get_ylim()
+    assert lo <= gx.min() + 1e-9 and hi >= gx.max() - 1e-9
+    assert {p.get_gid()[-1] for p in patches} == set(seq)
+
+
+def test_gradient_logo_logomaker_engine():
+    x = one_hot("ACGTA")[0]
+    ax = plots.gradient_logo(np.ones((4, 5)), x, engine="logomaker")
+    assert len(letter_patches(ax)) == 5
+
+
+# --------------------------------------------------------------------------
+# Saliency, temporal, class optimization
+# --------------------------------------------------------------------------
+def test_saliency_map_boxes_sites(seq):
+    fig, ax = new_ax((14, 1))
+    sites = [Site("MAFK", 10, 20, 1), Site("MAFK", 11, 21, -1), Site("GATA1", 60, 66, 1)]
+    s = np.random.default_rng(0).random(len(seq))
+    out = plots.saliency_map(seq, s, ax, sites=sites, title="CNN")
+    assert out is ax and ax.get_figure() is fig
+    boxes = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_gid() == "site"]
+    assert len(boxes) == 3
+    assert sorted((b.get_x() + 0.5, b.get_width()) for b in boxes) == [(10, 10), (11, 10), (60, 6)]
+    labels = [t.get_text() for t in ax.texts]
+    assert labels == ["MAFK (+/-)", "GATA1 (+)"]  # overlapping sites share one label
+    im = ax.images[0]
+    np.testing.assert_allclose(im.get_array()[0], s)
+    # the sequence is drawn as coloured letters
+    patches = letter_patches(ax)
+    for p in patches:
+        assert to_rgba(p.get_facecolor()) == pytest.approx(to_rgba(plots.COLORS[p.get_gid()[-1]]))
+    FigureCanvasAgg(fig).draw()
+
+
+def test_saliency_map_no_sites_and_length_check(seq):
+    ax = plots.saliency_map(seq, np.zeros(len(seq)), letters=False)
+    assert not [p for p in ax.patches if p.get_gid() == "site"]
+    with pytest.raises(ValueError, match="per_position"):
+        plots.saliency_map(seq, np.zeros(5))
+
+
+def test_temporal_heatmap(seq):
+    fig, ax = new_ax((14, 1))
+    f = np.linspace(0, 1, len(seq))
+    b = f[::-1]
+    out = plots.temporal_heatmap(f, b, seq, ax, colorbar=True)
+    assert out is ax and ax.get_figure() is fig
+    im = ax.images[0]
+    assert im.get_cmap().name == plots.TEMPORAL_CMAP and im.get_clim() == (0.0, 1.0)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["backward", "forward"]
+    np.testing.assert_allclose(im.get_array()[1], f)  # forward row on top
+    assert len(fig.axes) == 2  # the colorbar
+    assert letter_patches(ax)
+    with pytest.raises(ValueError):
+        plots.temporal_heatmap(f, b[:-1])
+
+
+def test_classopt_logo_window():
+    pwm = np.full((40, 4), 0.25)
+    pwm[20:28] = np.eye(4)[[0, 1, 2, 3, 0, 1, 2, 3]]
+    fig, ax = new_ax((10, 2))
+    out = plots.classopt_logo(pwm, ax, k=8, engine="fast", title="opt")
+    assert out is ax and ax.get_figure() is fig
+    span = [p for p in ax.patches if p.get_gid() == "max-ic-window"]
+    assert len(span) == 1
+    assert (span[0].get_x(), span[0].get_width()) == pytest.approx((19.5, 8))
+    ax2 = plots.classopt_logo(pwm, k=8, window_only=True, engine="fast")
+    assert ax2.get_xlim() == pytest.approx((19.5, 27.5))
+
+
+# --------------------------------------------------------------------------
+# Training and evaluation plots
+# --------------------------------------------------------------------------
+def test_learning_curves_roc_auroc():
+    hist = [{"epoch": e, "train_loss": 1 / (e + 1), "valid_auroc": 0.5 + 0.04 * e, "lr": 1e-3} for e in range(5)]
+    fig, ax = new_ax((4, 3))
+    assert plots.learning_curves(hist, ax) is ax
+    assert len(fig.axes) == 2  # loss + AUROC twin
+    ax = plots.learning_curves({"cnn": hist, "rnn": hist})
+    assert len(ax.get_lines()) == 2
+    fig, ax = new_ax((4, 4))
+    curves = {"cnn": ([0, 0.1, 1], [0, 0.8, 1], 0.91)}
+    assert plots.roc_curves(curves, ax) is ax
+    assert "0.910" in ax.get_legend().get_texts()[0].get_text()
+    fig, ax = new_ax((4, 3))
+    assert plots.auroc_bars({"MAFK": {"cnn": 0.9, "rnn": 0.85}, "POU5F1": {"cnn": 0.8}}, ax) is ax
+    assert len(ax.patches) == 3
+
+
+# --------------------------------------------------------------------------
+# Dashboard
+# --------------------------------------------------------------------------
+def panels(fig: Figure) -> list[str]:
+    return sorted(ax.get_label() for ax in fig.axes)
+
+
+def test_dashboard_three_models(tiny_models, seq):
+    pwms = {a: rand_pwm(L, i) for i, a in enumerate(plots.ARCH_ORDER)}
+    data = plots.dashboard_data("MAFK", seq, tiny_models, pwms, label=1, seq_id="peak7")
+    assert data.archs == plots.ARCH_ORDER
+    assert set(data.temporal) == {"rnn", "cnn-rnn"}  # recurrent models only
+    for a in data.archs:
+        assert data.saliency[a].shape == (L,) and 0 <= data.prob[a] <= 1
+    for f, b in data.temporal.values():
+        assert f.shape == b.shape == (L,)
+    assert all(isinstance(s, Site) for s in data.sites)
+    fig = Figure(figsize=plots.dashboard_size(3))
+    out = plots.dashboard(data, fig)
+    assert out is fig
+    # motif + 3 x (classopt, saliency) + 2 temporal + 1 shared colorbar
+    assert len(fig.axes) == 10
+    assert panels(fig) == sorted(
+        ["dashboard:-:motif", "dashboard:-:temporal-colorbar"]
+        + [f"dashboard:{a}:{p}" for a in plots.ARCH_ORDER for p in ("classopt", "saliency")]
+        + ["dashboard:rnn:temporal", "dashboard:cnn-rnn:temporal"]
+    )
+    sal = {ax.get_label(): ax for ax in fig.axes}["dashboard:cnn:saliency"]
+    assert f"{data.prob['cnn']:.3f}" in sal.get_title(loc="left")
+    assert len([p for p in sal.patches if p.get_gid() == "site"]) == len(data.sites)
+    assert "peak7" in fig.get_suptitle()
+    FigureCanvasAgg(fig).draw()
+
+
+def test_dashboard_cnn_only_has_no_temporal_rows(tiny_models, seq):
+    data = plots.dashboard_data("MAFK", seq, {"cnn": tiny_models["cnn"]}, {"cnn": rand_pwm(L)})
+    assert data.temporal == {}
+    fig = plots.dashboard(data)
+    assert isinstance(fig, Figure)
+    assert panels(fig) == ["dashboard:-:motif", "dashboard:cnn:classopt", "dashboard:cnn:saliency"]
+    assert tuple(fig.get_size_inches()) == pytest.approx(plots.dashboard_size(1))
+
+
+def test_dashboard_methods_and_missing_classopt(tiny_models, seq):
+    models = {"cnn-rnn": tiny_models["cnn-rnn"], "cnn": tiny_models["cnn"]}
+    data = plots.dashboard_data("MAFK", seq, models, None, methods=("temporal",),
+                                sites=[Site("MAFK", 5, 15, 1)])
+    assert data.archs == ("cnn", "cnn-rnn") and data.saliency == {} and data.classopt == {}
+    assert data.prob.keys() == {"cnn", "cnn-rnn"}
+    fig = plots.dashboard(data, Figure(figsize=(14, 6)))
+    assert panels(fig) == ["dashboard:-:motif", "dashboard:-:temporal-colorbar", "dashboard:cnn-rnn:temporal"]
+    with pytest.raises(ValueError, match="unknown methods"):
+        plots.dashboard_data("MAFK", seq, models, methods=("bogus",))
+
+
+def test_dashboard_redraw_into_same_figure(tiny_models, seq):
+    data = plots.dashboard_data("MAFK", seq, {"cnn": tiny_models["cnn"]}, {})
+    fig = Figure(figsize=(14, 4))
+    plots.dashboard(data, fig)
+    plots.dashboard(data, fig)
+    assert len(fig.axes) == 2  # cleared, not stacked
+
+
+def test_cached_classopt_reads_file(tmp_path):
+    pwm = rand_pwm(L)
+    np.save(tmp_path / "MAFK_cnn.npy", pwm)
+    np.testing.assert_allclose(plots.cached_classopt("MAFK", "cnn", directory=tmp_path), pwm)
