@@ -41,6 +41,7 @@ __all__ = [
     "fit_length",
     "make_task",
     "dataset_from_fasta",
+    "canonical_name",
     "load_dataset",
     "list_datasets",
     "make_synthetic",
@@ -581,6 +582,17 @@ def _flat_counts(ds: Dataset) -> dict:
     return {f"{k}_{p}": v for k, d in c.items() for p, v in d.items()}
 
 
+def canonical_name(name: str) -> str:
+    """Dataset name as shipped: ``"mafk"`` -> ``"MAFK"``, ``"Oct4"`` -> ``"POU5F1"``,
+    ``"Synthetic-gata1"`` -> ``"synthetic-GATA1"``; other names are upper-cased."""
+    key = name.strip().upper()
+    if key in ("OCT4", "OCT-4"):
+        return "POU5F1"
+    if key.startswith("SYNTHETIC-"):
+        return "synthetic-" + key.split("-", 1)[1]
+    return key
+
+
 def load_dataset(name: str, *, seed: int = 0, length: int = 101) -> Dataset:
     """Load a shipped dataset by name.
 
@@ -592,9 +604,7 @@ def load_dataset(name: str, *, seed: int = 0, length: int = 101) -> Dataset:
     seed : int
         Seeds the shuffles and the split.
     """
-    key = name.upper()
-    if key == "OCT4":
-        key = "POU5F1"
+    key = canonical_name(name).upper()
     if key in REAL_TFS:
         path = PEAKS_DIR / f"{key}.fa.gz"
         recs = read_fasta(path)

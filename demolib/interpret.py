@@ -13,7 +13,9 @@ Conventions
 -----------
 * Inputs ``X`` are one-hot DNA of shape ``(N, 4, L)`` (rows in ACGT order), as
   a NumPy array or a torch tensor; a single ``(4, L)`` sequence is treated as
-  ``N = 1``.  Results are NumPy arrays.
+  ``N = 1``.  Results are NumPy arrays.  Recurrent models read any length; a
+  CNN reads any length its receptive field fits in (it max-pools globally),
+  so only inputs shorter than that are rejected.
 * The positive class is logit column 1; "score" ``S`` always means the logit
   before the softmax, "prob" the softmax probability.
 * Every function runs the model in eval mode (dropout off) and restores each
@@ -292,7 +294,7 @@ def temporal_scores(
     X,
     *,
     target: int = 1,
-    batch_size: int = 64,
+    batch_size: int = 128,
     method: str = "auto",
 ) -> Temporal:
     """Positive-class probability of every prefix and every suffix, in one pass.
@@ -304,22 +306,26 @@ def temporal_scores(
     code (so a prefix's last few features still see the zero-padded
     convolution's view of the bases just after it).
 
-    All ``2L`` sub-sequences of a sequence are scored together.  Two exact
-    methods:
+    All ``2L`` sub-sequences of a sequence are scored together, by one of two
+    exact methods:
 
-    ``"chains"`` (single-layer LSTM heads, the default there)
+    ``"chains"`` (single-layer LSTM heads; the default there)
         The forward LSTM of prefix ``x[1..t]`` is the first ``t`` forward
         outputs of the full sequence, and the backward LSTM of suffix
-        ``x[t..L]`` is the last ``L-t+1`` backward outputs; both come from one
-        pass over the full sequence plus cumulative sums.  Only the backward
-        direction of each prefix and the forward direction of each suffix
-        start from a fresh state; these ``2L`` runs are advanced together,
-        one time step per iteration: at step ``k`` the still-running chains
-        read a contiguous slice of the precomputed input projections, so the
-        batch simply shrinks by one each step (no padding, no gathering).
-    ``"packed"`` (any head, the fallback for stacked LSTMs)
-        Right-padded prefixes and suffixes with their lengths go through
-        ``model.head(F, lengths)`` (packed sequences).
+        ``x[t..L]`` is the last ``L-t+1`` backward outputs, so both come from
+        one pass over the full sequence plus cumulative sums.  Only the
+        backward direction of each prefix and the forward direction of each
+        suffix start from a fresh state.  These ``2L`` runs are advanced
+        together, one time step per iteration (``L`` iterations in all): at
+        step ``k`` the runs still going read a contiguous slice of input
+        projections computed once, so the batch just shrinks by one run per
+        step, with no padding and no gathering.  The LSTM cell is evaluated
+        from the head's own weights (PyTorch's gate order), which matches the
+        module up to float rounding (~1e-7 in probability).
+    ``"packed"`` (any head; the fallback for stacked LSTMs)
+        Right-padded prefixes and suffixes with their lengths go through the
+        model's own ``model.head(F, lengths)`` (packed sequences).  About 2x
+        slower on a single sequence and 5-10x slower on many.
 
     Parameters
     ----------
@@ -331,7 +337,7 @@ def temporal_scores(
         Class whose probability is reported; 1 = bound.
     batch_size : int
         Sequences per pass (the ``"packed"`` method further limits a pass to
-        about 4096 sub-sequences).
+        about 1024 prefixes and suffixes).
     method : {"auto", "chains", "packed"}
 
     Returns
@@ -360,14 +366,14 @@ def temporal_scores(
     if N == 0:
         return Temporal(_empty(0, L), _empty(0, L))
     fw, bw = [], []
-    with _eval_mode(model), torch.no_grad():
+    with _eval_mode(model), torch.inference_mode():
         if use_chains:
             for i in range(0, N, batch_size):
                 f, b = _temporal_chains(model, x[i : i + batch_size], target)
                 fw.append(f)
                 bw.append(b)
         else:
-            step = max(1, min(batch_size, 4096 // (2 * L)))
+            step = max(1, min(batch_size, 1024 // (2 * L)))
             for i in range(0, N, step):
                 f, b = _temporal_packed(model, x[i : i + step], target)
                 fw.append(f)
@@ -386,43 +392,82 @@ def _chains_supported(head: nn.Module) -> bool:
     )
 
 
-def _run_chains(P: torch.Tensor, W_hh: torch.Tensor) -> torch.Tensor:
-    """Advance ``T`` LSTM runs that start at every position of a sequence.
+def _chain_weights(lstm: nn.LSTM, suffixes: list[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Rearranged LSTM weights for :func:`_run_chains`, one set per direction.
 
-    Run ``c`` (0-based) reads the input projections ``P[..., c, :]``,
-    ``P[..., c-1, :]``, ..., ``P[..., 0, :]`` (c+1 steps, from a zero state).
-    At step ``k`` runs ``k..T-1`` are active and read ``P[..., 0:T-k, :]``.
-
-    Parameters
-    ----------
-    P : torch.Tensor, shape (D, n, T, 4H)
-        ``W_ih x + b_ih + b_hh`` per position, for D independent weight sets.
-    W_hh : torch.Tensor, shape (D, 1, H, 4H)
-        Transposed recurrent weights, gate order i, f, g, o (PyTorch's).
+    PyTorch's gate rows are (i, f, g, o).  The chains use five row blocks
+    (i, f, o, -o, 2g), so that one ``sigmoid`` gives i, f, o, 1 - o and
+    ``sigmoid(2 z_g)`` (``tanh(z) = 2 sigmoid(2z) - 1``; the elementwise
+    ``tanh`` is several times slower than ``sigmoid`` on CPU).  The recurrence
+    runs on ``h + 1`` (see :func:`_run_chains`), so ``W_hh @ 1`` is moved
+    into the bias.
 
     Returns
     -------
-    torch.Tensor, shape (D, n, T, H)
-        Sum over time of each run's hidden outputs.
+    W_in : (D, 5H, C), bias : (D, 5H), W_rec : (D, 5H, H)
     """
-    D, n, T, G = P.shape
-    H = G // 4
-    acc = P.new_zeros(D, n, T, H)
-    h = P.new_zeros(D, n, T, H)
-    c = P.new_zeros(D, n, T, H)
+    H = lstm.hidden_size
+    rows = lambda w: torch.cat([w[:H], w[H : 2 * H], w[3 * H :], -w[3 * H :], 2 * w[2 * H : 3 * H]])  # noqa: E731
+    W_in, bias, W_rec = [], [], []
+    for s in suffixes:
+        w_hh = getattr(lstm, "weight_hh_l0" + s)
+        b = w_hh.new_zeros(4 * H)
+        if lstm.bias:
+            b = getattr(lstm, "bias_ih_l0" + s) + getattr(lstm, "bias_hh_l0" + s)
+        b = b - w_hh.sum(dim=1)
+        W_in.append(rows(getattr(lstm, "weight_ih_l0" + s)))
+        bias.append(rows(b))
+        W_rec.append(rows(w_hh))
+    return torch.stack(W_in), torch.stack(bias), torch.stack(W_rec)
+
+
+def _run_chains(P: torch.Tensor, W_rec: torch.Tensor, n: int) -> torch.Tensor:
+    """Advance ``T`` LSTM runs per sequence, one starting at every position.
+
+    Run ``c`` (0-based) of a sequence reads the input projections at
+    positions ``c, c-1, ..., 0`` (``c + 1`` steps from a zero state).  At
+    step ``k`` runs ``k..T-1`` are active and read positions ``0..T-1-k``:
+    a contiguous slice, so the batch shrinks by one run per step with no
+    padding or gathering.  Columns are position-major: column ``p * n + s``
+    is position (or run) ``p`` of sequence ``s``.
+
+    The state carried is ``h + 1 = 2 o sigmoid(2c) + (1 - o)`` (one fused
+    ``addcmul``) and ``2c``; the weights come from :func:`_chain_weights`.
+
+    Parameters
+    ----------
+    P : torch.Tensor, shape (D, 5H, T * n)
+        Input projections plus bias, in the row layout of :func:`_chain_weights`.
+    W_rec : torch.Tensor, shape (D, 5H, H)
+    n : int
+        Sequences interleaved in the columns.
+
+    Returns
+    -------
+    torch.Tensor, shape (D, H, T * n)
+        For each run, the sum over its steps of the LSTM output ``h``.
+    """
+    D, G5, Tn = P.shape
+    H = G5 // 5
+    T = Tn // n
+    acc = P.new_zeros(D, H, Tn)
+    h = P.new_ones(D, H, Tn)  # h + 1 with h = 0
+    c = P.new_zeros(D, H, Tn)  # 2c
+    # (narrow() rather than [...] indexing: this loop is overhead-bound for small n)
     for k in range(T):
-        gates = P[:, :, : T - k] + torch.matmul(h, W_hh)
-        i = torch.sigmoid(gates[..., :H])
-        f = torch.sigmoid(gates[..., H : 2 * H])
-        g = torch.tanh(gates[..., 2 * H : 3 * H])
-        o = torch.sigmoid(gates[..., 3 * H :])
-        c = torch.addcmul(f * c, i, g)
-        h = o * torch.tanh(c)
-        acc[:, :, k:] += h
-        # runs 0..k finish now; the survivors are the last T-k-1
-        h = h[:, :, 1:]
-        c = c[:, :, 1:]
-    return acc
+        m = (T - k) * n
+        gates = torch.baddbmm(P.narrow(2, 0, m), W_rec, h).sigmoid_()
+        i, f, o, not_o, g = gates.view(D, 5, H, m).unbind(1)
+        # 2c' = f * 2c + 2 * i * tanh(z_g),  tanh(z_g) = 2 g - 1
+        c = c.mul_(f).addcmul_(i, g, value=4).sub_(i, alpha=2)
+        # h' + 1 = o * tanh(c') + 1 = 2 o sigmoid(2c') + (1 - o)
+        h = torch.addcmul(not_o, o, torch.sigmoid(c), value=2)
+        acc.narrow(2, k * n, m).add_(h)
+        # runs k finish; the survivors are the later ones
+        h = h.narrow(2, n, m - n)
+        c = c.narrow(2, n, m - n)
+    steps = torch.arange(1, T + 1, device=P.device, dtype=P.dtype).repeat_interleave(n)
+    return acc - steps
 
 
 def _temporal_chains(model: nn.Module, x: torch.Tensor, target: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -431,44 +476,31 @@ def _temporal_chains(model: nn.Module, x: torch.Tensor, target: int) -> tuple[to
     H = lstm.hidden_size
     feats = model.features(x)  # (n, C, T)
     n, _, T = feats.shape
-    seq = feats.transpose(1, 2)  # (n, T, C)
-    out, _ = lstm(seq)  # (n, T, D*H)
+    out, _ = lstm(feats.transpose(1, 2))  # full sequence, (n, T, D*H)
     t = torch.arange(1, T + 1, device=x.device, dtype=out.dtype).view(1, T, 1)
-    fwd_out = out[..., :H]
-    prefix_fwd = fwd_out.cumsum(dim=1) / t  # mean forward output of x[1..t]
-    suffix_len = (T + 1 - t)
-
-    def proj(suffix: str) -> torch.Tensor:
-        w = getattr(lstm, "weight_ih_l0" + suffix)
-        b = getattr(lstm, "bias_ih_l0" + suffix, None)
-        bh = getattr(lstm, "bias_hh_l0" + suffix, None)
-        p = seq @ w.T
-        if b is not None:
-            p = p + b + bh
-        return p
-
-    # forward runs over suffixes x[t..T]: reversed position order c = T - t
-    P_f = proj("").flip(1)
-    W = [lstm.weight_hh_l0.T]
-    P = [P_f]
-    if lstm.bidirectional:
-        # backward runs over prefixes x[t..1]: run c = t - 1 reads P[c], ..., P[0]
-        P.append(proj("_reverse"))
-        W.append(lstm.weight_hh_l0_reverse.T)
-    acc = _run_chains(torch.stack(P), torch.stack(W).unsqueeze(1))
-    suffix_fwd = acc[0].flip(1) / suffix_len  # index t-1 -> suffix from t
+    suffix_len = T + 1 - t
+    # Fresh runs: the forward direction over each suffix x[t..T] (run c = T - t
+    # reads the reversed features) and, if bidirectional, the backward
+    # direction over each prefix x[t..1] (run c = t - 1).
+    suffixes = ["", "_reverse"] if lstm.bidirectional else [""]
+    W_in, bias, W_rec = _chain_weights(lstm, suffixes)
+    F = torch.stack([feats.flip(2), feats][: len(suffixes)])  # (D, n, C, T)
+    P = torch.matmul(W_in.unsqueeze(1), F) + bias.view(len(suffixes), 1, -1, 1)  # (D, n, 5H, T)
+    P = P.permute(0, 2, 3, 1).reshape(len(suffixes), 5 * H, T * n)
+    acc = _run_chains(P, W_rec, n).view(len(suffixes), H, T, n).permute(0, 3, 2, 1)  # (D, n, T, H)
+    prefix_fwd = out[..., :H].cumsum(dim=1) / t  # forward LSTM of x[1..t] = first t outputs
+    suffix_fwd = acc[0].flip(1) / suffix_len
     if lstm.bidirectional:
         prefix_bwd = acc[1] / t
-        bwd_out = out[..., H:]
-        suffix_bwd = bwd_out.flip(1).cumsum(dim=1).flip(1) / suffix_len
+        # backward LSTM of x[t..T] = last T-t+1 backward outputs of the full sequence
+        suffix_bwd = out[..., H:].flip(1).cumsum(dim=1).flip(1) / suffix_len
         pooled_prefix = torch.cat([prefix_fwd, prefix_bwd], dim=2)
         pooled_suffix = torch.cat([suffix_fwd, suffix_bwd], dim=2)
     else:
         pooled_prefix, pooled_suffix = prefix_fwd, suffix_fwd
-    lin = lambda z: head.linear(head.dropout(z))  # noqa: E731
-    fw = torch.softmax(lin(pooled_prefix), dim=-1)[..., target]
-    bw = torch.softmax(lin(pooled_suffix), dim=-1)[..., target]
-    return fw, bw
+    pooled = torch.stack([pooled_prefix, pooled_suffix])  # (2, n, T, D*H)
+    prob = torch.softmax(head.linear(head.dropout(pooled)), dim=-1)[..., target]
+    return prob[0], prob[1]
 
 
 def _temporal_packed(model: nn.Module, x: torch.Tensor, target: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -515,7 +547,7 @@ def temporal_scores_naive(model: nn.Module, X, *, target: int = 1) -> Temporal:
     N, _, L = x.shape
     fw = np.zeros((N, L), dtype=np.float32)
     bw = np.zeros((N, L), dtype=np.float32)
-    with _eval_mode(model), torch.no_grad():
+    with _eval_mode(model), torch.inference_mode():
         for i in range(N):
             F = model.features(x[i : i + 1])
             for t in range(1, L + 1):
@@ -530,8 +562,9 @@ def temporal_scores_naive(model: nn.Module, X, *, target: int = 1) -> Temporal:
 def reference_pwm(X: np.ndarray | torch.Tensor) -> np.ndarray:
     """The reference code's conversion of an optimized input to a PWM.
 
-    Clamp to [0, 1], divide by the maximum, add 0.01 to every entry and
-    normalize each position to sum to 1.
+    Clamp to [0, 1], divide by the maximum (over the whole (4, L) matrix),
+    add 0.01 to every entry and normalize each position to sum to 1.  An
+    all-zero matrix after clamping gives the uniform PWM.
 
     Parameters
     ----------
@@ -603,7 +636,8 @@ def class_optimization(
     lam : float
         L2 weight lambda (0.009 in the reference code).
     lr, momentum : float
-        RMSprop settings (0.05 and 0.9 in the reference code).
+        RMSprop settings (0.05 and 0.9 in the reference code); the other
+        RMSprop settings are PyTorch's defaults (alpha 0.99, eps 1e-8).
     seed : int
         Seeds the ``torch.Generator`` drawing the starts.
     param : {"reference", "simplex"}
@@ -645,13 +679,13 @@ def class_optimization(
     V = torch.rand((int(restarts), 4, length), generator=gen).to(dev).requires_grad_(True)
     opt = torch.optim.RMSprop([V], lr=lr, momentum=momentum)
     to_x = (lambda v: torch.softmax(v, dim=1)) if param == "simplex" else (lambda v: v)
-    traj = torch.zeros((int(restarts), int(steps)), dtype=torch.float32)
+    traj = torch.zeros((int(restarts), int(steps)), dtype=torch.float32, device=dev)
     with _eval_mode(model), _rnn_backward_ok(model, dev), torch.enable_grad():
         for s in tqdm(range(int(steps)), disable=not progress, desc=f"class optimization ({param})"):
             X = to_x(V)
             obj = model(X)[:, target] - lam * X.pow(2).sum(dim=(1, 2))
             (g,) = torch.autograd.grad(-obj.sum(), V)
-            traj[:, s] = obj.detach().cpu()
+            traj[:, s] = obj.detach()
             V.grad = g
             opt.step()
         V = V.detach()
@@ -663,4 +697,4 @@ def class_optimization(
             x_back = torch.as_tensor(pwms, dtype=torch.float32, device=dev).transpose(1, 2)
             score = model(x_back)[:, target].cpu().numpy()
     best = int(np.argmax(score))
-    return ClassOpt(pwm=pwms[best], pwms=pwms, trajectory=traj.numpy(), score=score, best=best, param=param)
+    return ClassOpt(pwm=pwms[best], pwms=pwms, trajectory=traj.cpu().numpy(), score=score, best=best, param=param)

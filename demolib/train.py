@@ -25,7 +25,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from torch import nn
 from tqdm.auto import tqdm
 
-from .data import DATA_DIR, Dataset, Split, one_hot
+from .data import DATA_DIR, Dataset, Split, canonical_name, one_hot
 from .models import ModelConfig, build_model
 from .utils import atomic_write, atomic_write_json, seed_everything
 
@@ -359,7 +359,7 @@ def load_checkpoint(path: str | Path, *, arch: str | None = None) -> Checkpoint:
 
 def committed_dir(tf: str, arch: str, size: str = "medium") -> Path:
     """Directory of a committed checkpoint, e.g. ``data/checkpoints/MAFK-cnn-medium``."""
-    return CHECKPOINT_DIR / f"{tf.upper()}-{arch}-{size}"
+    return CHECKPOINT_DIR / f"{canonical_name(tf)}-{arch}-{size}"
 
 
 def load_committed(tf: str, arch: str, size: str = "medium") -> Checkpoint:
