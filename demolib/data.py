@@ -656,7 +656,7 @@ def _splits_from(seqs, labels, ids, sites, seed, valid_frac=0.1, test_frac=0.1) 
     return tuple(out)
 
 
-def make_synthetic(tf: str, n: int = 2000, *, length: int = 101, seed: int = 0) -> Dataset:
+def make_synthetic(tf: str, n: int = 6000, *, length: int = 101, seed: int = 0) -> Dataset:
     """Synthetic binding sites with known positions.
 
     ``n`` sequences, half positive.  Every sequence is a dinucleotide shuffle

@@ -38,7 +38,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import MaxNLocator
 
-from .data import ALPHABET, DATA_DIR, Motif, Site, jaspar_motif, one_hot
+from .data import ALPHABET, DATA_DIR, Motif, Site, canonical_name, jaspar_motif, one_hot
 from .motifs import information_content, max_ic_window
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -960,7 +960,7 @@ def cached_classopt(tf: str, arch: str, *, directory: str | Path | None = None, 
     -------
     np.ndarray, shape (L, 4)
     """
-    path = Path(directory or CLASSOPT_DIR) / f"{tf.upper()}_{arch}.npy"
+    path = Path(directory or CLASSOPT_DIR) / f"{canonical_name(tf)}_{arch}.npy"
     if path.exists():
         return _as_pwm(np.load(path), str(path))
     from .interpret import class_optimization

@@ -187,8 +187,8 @@ def test_voila_dashboard_slider_redraws(browser, tmp_path):
         res = open_page(browser, f"http://127.0.0.1:{port}/")
         page = res["page"]
         page.wait_for_selector(".widget-slider .noUi-handle, .widget-slider input", timeout=120_000)
-        page.wait_for_selector(".jupyter-widgets-output-area img, .widget-output img", timeout=120_000)
-        img = ".jupyter-widgets-output-area img, .widget-output img"
+        img = "img.widget-image"
+        page.wait_for_selector(img, timeout=120_000)
         before = page.eval_on_selector(img, "e => e.src")
         handle = page.locator(".widget-slider .noUi-handle").first
         handle.focus()
