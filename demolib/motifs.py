@@ -69,6 +69,7 @@ __all__ = [
     "window_strings",
     "pwm_from_windows",
     "pwm_from_onehot_windows",
+    "align_windows",
     "conv_motifs",
     "extract_motif",
     "tomtom",
@@ -436,6 +437,77 @@ def pwm_from_windows(seqs: Sequence[str], starts, k: int, pseudocount: float = 0
     return _normalize_counts(one_hot(wins).sum(axis=0).T, pseudocount)
 
 
+def align_windows(
+    seqs: Sequence[str], starts, k: int, *, flank: int = 3, iters: int = 5, pseudocount: float = 0.25
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Aggregate per-sequence windows into a PWM after aligning them.
+
+    Per-sequence windows (from saliency or temporal scores) are found on
+    either strand and a few bases off the motif's register, so stacking them
+    as they are blurs the motif.  Here every window may move by up to
+    ``flank`` bases and flip strand:
+
+    1. seed: the most frequent k-mer among the windows (a k-mer and its
+       reverse complement counted together), as a PWM with ``pseudocount``;
+    2. each window picks the offset in ``[-flank, flank]`` and the strand
+       whose k-mer has the highest log-likelihood under the current PWM;
+    3. the PWM is re-estimated from the chosen k-mers; 2-3 repeat ``iters``
+       times (or until no choice changes).
+
+    Parameters
+    ----------
+    seqs : list of str, length N
+    starts : array-like of int, shape (N,)
+        Window starts; windows may leave the sequence (``N`` padding).
+    k : int
+    flank, iters : int
+    pseudocount : float
+        Per-letter pseudocount of the working PWM (the returned PWM has none).
+
+    Returns
+    -------
+    pwm : np.ndarray, shape (k, 4)
+        Letter frequencies of the aligned k-mers (rows sum to 1).
+    starts : np.ndarray, int64, shape (N,)
+        Aligned window starts.
+    strands : np.ndarray, int64, shape (N,)
+        +1 or -1 per window.
+    """
+    starts = np.asarray(starts, dtype=np.int64).reshape(-1)
+    wide = window_strings(seqs, starts - flank, k + 2 * flank)
+    W = one_hot(wide)  # (N, 4, k + 2 flank)
+    Wrc = W[:, ::-1, ::-1]
+    n_off = 2 * flank + 1
+    # candidates: (N, 2 strands, n_off offsets, 4, k)
+    cand = np.stack([np.stack([W[:, :, o : o + k] for o in range(n_off)], 1),
+                     np.stack([Wrc[:, :, o : o + k] for o in range(n_off)], 1)], 1)
+    kmers = window_strings(seqs, starts, k)
+    counts: dict[str, int] = {}
+    for w in kmers:
+        if "N" in w:
+            continue
+        key = min(w, w.translate(str.maketrans("ACGT", "TGCA"))[::-1])
+        counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return pwm_from_windows(seqs, starts, k), starts, np.ones(len(starts), dtype=np.int64)
+    seed = max(counts, key=lambda w: (counts[w], w))
+    pwm = _normalize_counts(one_hot(seed)[0].T, pseudocount)
+    choice = None
+    for _ in range(max(iters, 1)):
+        ll = np.einsum("nsoct,tc->nso", cand, np.log(pwm))  # (N, 2, n_off)
+        flat = ll.reshape(len(W), -1).argmax(axis=1)
+        if choice is not None and np.array_equal(flat, choice):
+            break
+        choice = flat
+        strand_i, off = np.divmod(choice, n_off)
+        chosen = cand[np.arange(len(W)), strand_i, off]  # (N, 4, k)
+        pwm = _normalize_counts(chosen.sum(axis=0).T, pseudocount)
+    strand_i, off = np.divmod(choice, n_off)
+    chosen = cand[np.arange(len(W)), strand_i, off]
+    new_starts = np.where(strand_i == 0, starts - flank + off, starts - flank + (2 * flank - off))
+    return _normalize_counts(chosen.sum(axis=0).T, 0.0), new_starts, np.where(strand_i == 0, 1, -1)
+
+
 def pwm_from_onehot_windows(X: np.ndarray, starts, k: int, pseudocount: float = 0.0) -> np.ndarray:
     """:func:`pwm_from_windows` on one-hot input.
 
@@ -579,7 +651,9 @@ def _is_cnn(model) -> bool:
     return not (hasattr(model, "features") and hasattr(model, "head"))
 
 
-def extract_motif(model: "nn.Module", seqs: Sequence[str], method: str, k: int = 10, **kw: Any) -> Extracted:
+def extract_motif(
+    model: "nn.Module", seqs: Sequence[str], method: str, k: int = 10, *, align: bool = True, **kw: Any
+) -> Extracted:
     """Extract one motif from a model by one of the paper's four methods.
 
     Parameters
@@ -616,6 +690,11 @@ def extract_motif(model: "nn.Module", seqs: Sequence[str], method: str, k: int =
             the PWM).
     k : int
         Motif width.
+    align : bool
+        For "saliency" and "temporal": aggregate the per-sequence windows
+        after aligning their offsets (up to 3 bp) and strands
+        (:func:`align_windows`); False stacks them as found.  ``starts``
+        and ``seq_windows`` are always the windows as found.
 
     Returns
     -------
@@ -665,8 +744,11 @@ def extract_motif(model: "nn.Module", seqs: Sequence[str], method: str, k: int =
             _numpy(tm.forward), k, backward=_numpy(tm.backward) if use_backward else None, start_score=start_score
         )
     wins = window_strings(seqs, starts, k)
+    if align:
+        pwm, aligned, strands = align_windows(seqs, starts, k)
+        return Extracted(method, pwm, starts, wins, {"aligned_starts": aligned, "strands": strands})
     pwm = _normalize_counts(one_hot(wins).sum(axis=0).T, 0.0)
-    return Extracted(method, pwm, starts, wins)
+    return Extracted(method, pwm, starts, wins, {})
 
 
 # --------------------------------------------------------------------------

@@ -44,3 +44,18 @@ def test_results_json_matches_checkpoints():
     models = {(r["tf"], r["model"]) for r in rows}
     for tf in data.REAL_TFS:
         assert {(tf, "pwm"), (tf, "kmer")} <= models
+
+
+@pytest.mark.parametrize("tf", ["MAFK", "POU5F1"])
+@pytest.mark.parametrize("arch", ["cnn", "cnn-rnn"])
+def test_saliency_motif_matches_known_family(tf, arch):
+    """Issue 3: the aggregated saliency motif names the TF's JASPAR motif or family in the top 5, q < 0.05."""
+    from demolib import motifs
+
+    pos = data.load_dataset(tf).test.positives()
+    ck = train.load_committed(tf, arch)
+    ext = motifs.extract_motif(ck.model, pos.seqs, "saliency", k=10)
+    matches = motifs.tomtom(ext.pwm, top=5)
+    assert motifs.matches_known(matches, tf, q=0.05, top=5), [(m.name, m.q) for m in matches]
+    fam = {"MAFK": "Maf-related", "POU5F1": "POU domain factors"}[tf]
+    assert any(fam in m.families and m.q < 0.05 for m in matches)

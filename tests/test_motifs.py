@@ -382,3 +382,26 @@ def test_extract_with_real_interpret():
     assert ext.pwm.shape == (8, 4) and ext.starts.shape == (6,) and all(len(s) == 8 for s in ext.seq_windows)
     ext = M.extract_motif(RecurrentNet(preset("rnn", "small")).eval(), seqs[:3], "temporal", k=8)
     assert ext.pwm.shape == (8, 4) and ((0 <= ext.starts) & (ext.starts <= 93)).all()
+
+
+def test_align_windows_recovers_shifted_and_flipped_instances():
+    """Windows that miss the motif by up to 3 bp, on either strand, still aggregate to the motif."""
+    rng = np.random.default_rng(3)
+    mafk = jaspar_motif("MAFK")
+    seqs, starts, true = [], [], []
+    for _ in range(150):
+        inst = sample_instance(mafk, rng)
+        if rng.random() < 0.5:
+            inst = reverse_complement(inst)
+        bg = "".join(rng.choice(list("ACGT"), 60))
+        pos = int(rng.integers(10, 40))
+        seqs.append(bg[:pos] + inst + bg[pos + 10 :])
+        true.append(pos)
+        starts.append(pos + int(rng.integers(-3, 4)))
+    naive = M.pwm_from_windows(seqs, starts, 10)
+    pwm, aligned, strands = M.align_windows(seqs, starts, 10)
+    assert np.mean(np.asarray(starts) == np.asarray(true)) < 0.3  # as found: mostly off register
+    assert np.mean(aligned == np.asarray(true)) >= 0.85  # 0.90 measured (MAFK is nearly palindromic)
+    assert set(np.unique(strands)) == {-1, 1}
+    assert M.information_content(pwm).sum() > M.information_content(naive).sum() + 3
+    assert M.tomtom(pwm, top=5)[0].families & {"Maf-related"}

@@ -53,8 +53,8 @@ def known_tf(dataset: str) -> str:
 
 
 def width(dataset: str) -> int:
-    """Motif width k for extraction: the known motif's width (JASPAR)."""
-    return data.jaspar_motif(known_tf(dataset)).width
+    """Motif width k for extraction: 10, or the known JASPAR motif's width if wider."""
+    return max(10, data.jaspar_motif(known_tf(dataset)).width)
 
 
 def performance() -> None:
