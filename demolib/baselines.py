@@ -94,5 +94,5 @@ def kmer_baseline(dataset: Dataset, ks: tuple[int, ...] = (1, 2, 3, 4, 5), seed:
         if best is None or auc > best[0]:
             best = (auc, C, clf)
     _, C, clf = best
-    return {"model": f"logistic regression on {'/'.join(map(str, ks))}-mer counts, C={C}",
+    return {"description": f"logistic regression on {'/'.join(map(str, ks))}-mer counts, C={C}",
             **metrics(dataset.test.labels, clf.predict_proba(Fte)[:, 1])}
