@@ -39,7 +39,7 @@ test: $(STAMP)
 	$(PY) -m pytest tests $(if $(CHAPTERS),--nbval-lax --nbval-current-env --nbval-sanitize-with book/sanitize.cfg book) -q
 
 execute: $(STAMP)
-	for nb in $(CHAPTERS); do $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	for nb in $(CHAPTERS); do DEMO_THREADS=1 $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.kernel_name=python3 $$nb || exit 1; done
 
 checkpoints: $(STAMP)

@@ -14,6 +14,6 @@ import os
 collect_ignore = ["_build", ".venv", "data", "bench", "logs"]
 collect_ignore_glob = ["*/.ipynb_checkpoints/*", "_build/*"]
 
-# Chapters run headless and on the CPU, with the same thread count as in the book build.
+# Chapters run headless, on the CPU.
 os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("DEMO_THREADS", "2")
+os.environ.setdefault("DEMO_THREADS", "1")  # small torch ops stall with 2 threads on a busy 2-core box
