@@ -16,7 +16,7 @@ help:
 	@echo "make execute      re-execute the chapters in place (RETRAIN=1 retrains inside them)"
 	@echo "make checkpoints  retrain the committed checkpoints with the project's own CLI"
 	@echo "make results      recompute data/results/*.json from the committed checkpoints"
-	@echo "make bench        run the CPU benchmarks (bench/out/*.json)"
+	@echo "make bench        run the CPU benchmarks (bench/results/*.json)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -10,7 +10,7 @@ initialised medium models (same architecture, same cost).  Class-optimized
 PWMs: ``data/results/classopt/{TF}_{arch}.npy`` where present, random PWMs
 otherwise.
 
-Prints the JSON and writes it to ``bench/out/dashboard_speed.json``.
+Prints the JSON and writes it to ``bench/results/dashboard_speed.json``.
 
 ``dashboard_data`` runs torch with 1 intra-op thread (its default); the JSON
 also reports the same computation with torch's global thread count.
@@ -105,7 +105,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-logomaker", action="store_true", help="skip the logomaker-engine comparison (~6 s)")
-    ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "dashboard_speed.json"))
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "dashboard_speed.json"))
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
 

@@ -8,7 +8,7 @@ Measures
   (d) the per-sequence work of a dashboard view: saliency on the three medium
       models plus temporal scores on the two recurrent ones.
 
-Prints a JSON object and writes it to bench/out/interpret_speed.json.
+Prints a JSON object and writes it to bench/results/interpret_speed.json.
 
     python bench/interpret_speed.py [--threads 2] [--repeats 3] [--out PATH]
 """
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=2, help="torch intra-op threads (default 2)")
     ap.add_argument("--repeats", type=int, default=3, help="timed repeats; the best is kept (default 3)")
-    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "interpret_speed.json")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "interpret_speed.json")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     r = max(1, args.repeats)

@@ -1,6 +1,6 @@
 """Training and inference throughput (sequences per second) of every architecture and size on CPU.
 
-    python bench/train_throughput.py [--threads 2] [--out bench/out/train_throughput.json]
+    python bench/train_throughput.py [--threads 2] [--out bench/results/train_throughput.json]
 
 Training: Adam steps on minibatches of 256 random 101-bp one-hot sequences
 (forward, backward, gradient clipping, optimizer step), dropout on.
@@ -69,7 +69,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--out", default="bench/out/train_throughput.json")
+    ap.add_argument("--out", default="bench/results/train_throughput.json")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     rows = [bench_one(a, s, args.repeats) for a in ARCHS for s in SIZES]
