@@ -148,6 +148,8 @@ def test_every_page_loads_cleanly(site, browser):
             "Array.from(document.querySelectorAll('.cell_output, .output')).map(e => e.innerText).join('\\n')"
         )
         assert "Traceback (most recent call last)" not in outputs, name
+        if page.evaluate("document.querySelectorAll('.math').length") > 0:  # MathJax is served with the site
+            page.wait_for_function("document.querySelectorAll('mjx-container').length > 0", timeout=30_000)
         report[name] = {"images": page.evaluate("document.images.length"), "external_aborted": len(res["external"])}
         page.close()
     print(report)
