@@ -13,6 +13,7 @@ atomically.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import platform
 import time
@@ -298,7 +299,9 @@ def save_checkpoint(
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    atomic_write(path / "weights.pt", lambda p: torch.save(state, p))
+    buf = io.BytesIO()  # saved from memory, so the archive's inner name (and the bytes) never depend on a temp name
+    torch.save(state, buf)
+    atomic_write(path / "weights.pt", buf.getvalue())
     tc = train_config.to_dict() if isinstance(train_config, TrainConfig) else (train_config or {})
     meta = {
         "format": FORMAT_VERSION,

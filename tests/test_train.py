@@ -114,3 +114,10 @@ def test_evaluate_wrong_length(tiny_synthetic):
     bad = Split(["ACGT" * 20], np.array([1]), ["short1"])
     with pytest.raises(ValueError, match="'short1' is 80 bp but the model takes 101"):
         train.evaluate(m, bad)
+
+
+def test_checkpoint_bytes_are_reproducible(tmp_path, tiny_synthetic):
+    r = train.fit(small_cnn(), tiny_synthetic, train.TrainConfig(epochs=1, batch_size=128), progress=False)
+    train.save_checkpoint(tmp_path / "a", r.model)
+    train.save_checkpoint(tmp_path / "b", r.model)
+    assert (tmp_path / "a" / "weights.pt").read_bytes() == (tmp_path / "b" / "weights.pt").read_bytes()
