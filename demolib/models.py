@@ -25,7 +25,7 @@ Shared interface (used by :mod:`demolib.interpret` and :mod:`demolib.motifs`):
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 from torch import nn

@@ -26,7 +26,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from torch import nn
 from tqdm.auto import tqdm
 
-from .data import DATA_DIR, Dataset, Split, canonical_name, one_hot
+from .data import DATA_DIR, Dataset, Split, canonical_name
 from .models import ModelConfig, build_model
 from .utils import atomic_write, atomic_write_json, seed_everything
 
