@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .models import min_length
+from .models import is_recurrent, min_length
 
 __all__ = [
     "Saliency",
@@ -211,13 +211,8 @@ def _empty(*shape: int) -> np.ndarray:
     return np.zeros(shape, dtype=np.float32)
 
 
-def _is_recurrent(model: nn.Module) -> bool:
-    return hasattr(model, "features") and hasattr(model, "head")
-
-
 def _check_recurrent(model: nn.Module, fn: str) -> None:
-    cfg = getattr(model, "config", None)
-    if (cfg is not None and cfg.arch == "cnn") or not _is_recurrent(model):
+    if not is_recurrent(model):
         raise ValueError(
             f"{fn} needs a recurrent model (arch 'rnn' or 'cnn-rnn'): a CNN has no temporal output "
             "(it max-pools over the whole sequence, so a prefix score is not defined by the model); "

@@ -38,6 +38,7 @@ __all__ = [
     "preset",
     "build_model",
     "count_parameters",
+    "is_recurrent",
     "ConvNet",
     "RecurrentHead",
     "RecurrentNet",
@@ -287,3 +288,12 @@ def build_model(config: ModelConfig) -> nn.Module:
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def is_recurrent(model: nn.Module) -> bool:
+    """True for models with a recurrent head (RNN, CNN-RNN): they have
+    ``features`` and ``head`` and so temporal output scores; False for a CNN."""
+    cfg = getattr(model, "config", None)
+    if cfg is not None and getattr(cfg, "arch", None) == "cnn":
+        return False
+    return hasattr(model, "features") and hasattr(model, "head")

@@ -644,13 +644,6 @@ def _numpy(a) -> np.ndarray:
     return np.asarray(a)
 
 
-def _is_cnn(model) -> bool:
-    cfg = getattr(model, "config", None)
-    if cfg is not None:
-        return cfg.arch == "cnn"
-    return not (hasattr(model, "features") and hasattr(model, "head"))
-
-
 def extract_motif(
     model: "nn.Module", seqs: Sequence[str], method: str, k: int = 10, *, align: bool = True, **kw: Any
 ) -> Extracted:
@@ -712,7 +705,9 @@ def extract_motif(
         info = {"filter": best.filter, "n_sites": best.n_sites, "mean_activation": best.mean_activation,
                 "kept": best.kept}
         return Extracted("conv", best.pwm, best.starts, window_strings(seqs, best.starts, w), info)
-    if method == "temporal" and _is_cnn(model):
+    from .models import is_recurrent  # lazy: importing motifs must not load torch
+
+    if method == "temporal" and not is_recurrent(model):
         raise ValueError("method 'temporal' needs a recurrent model (RNN or CNN-RNN); a CNN has no temporal scores")
 
     from demolib import interpret

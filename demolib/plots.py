@@ -23,10 +23,9 @@ height, biggest on top, negative letters flipped below the axis):
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -40,6 +39,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .data import ALPHABET, DATA_DIR, Motif, Site, canonical_name, jaspar_motif, one_hot
 from .motifs import information_content, max_ic_window
+from .utils import torch_threads
 
 if TYPE_CHECKING:  # pragma: no cover
     from torch import nn
@@ -732,38 +732,10 @@ class DashboardData:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-@contextmanager
-def torch_threads(n: int | None) -> Iterator[None]:
-    """Temporarily set torch's intra-op threads (``None``: leave as is).
-
-    One sequence is far too little work to share between threads: with 2
-    threads on a busy 2-core machine a 10 ms saliency call can take seconds
-    (threads wait for each other), with 1 thread it stays at milliseconds.
-    """
-    if n is None:
-        yield
-        return
-    import torch
-
-    old = torch.get_num_threads()
-    if old == n:
-        yield
-        return
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
-
-
 def _arch_order(archs) -> tuple[str, ...]:
     archs = list(archs)
     known = [a for a in ARCH_ORDER if a in archs]
     return tuple(known + [a for a in archs if a not in known])
-
-
-def _is_recurrent(model) -> bool:
-    return hasattr(model, "head") and hasattr(model, "features")
 
 
 def dashboard_data(
@@ -825,6 +797,8 @@ def dashboard_data(
     archs = _arch_order(models)
     X = one_hot(seq)
     d = DashboardData(tf, seq, motif, list(sites), archs, label=label, seq_id=seq_id, timings=t)
+    from .models import is_recurrent
+
     with torch_threads(threads):
         for a in archs:
             m = models[a]
@@ -834,7 +808,7 @@ def dashboard_data(
             if "saliency" in methods:
                 d.saliency[a] = np.asarray(s.per_position, dtype=np.float64)[0]
             t[f"saliency/{a}"] = time.perf_counter() - t0
-            if "temporal" in methods and _is_recurrent(m):
+            if "temporal" in methods and is_recurrent(m):
                 t0 = time.perf_counter()
                 tm = temporal_scores(m, X)
                 d.temporal[a] = (np.asarray(tm.forward, dtype=np.float64)[0],

@@ -5,12 +5,13 @@ import json
 import os
 import random
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
-__all__ = ["atomic_write", "atomic_write_json", "seed_everything"]
+__all__ = ["atomic_write", "atomic_write_json", "seed_everything", "torch_threads"]
 
 
 def atomic_write(path: str | Path, data: bytes | str | Callable[[Path], None]) -> Path:
@@ -54,3 +55,27 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Temporarily set torch's intra-op threads (``None``: leave as is).
+
+    One sequence is far too little work to share between threads: with 2
+    threads on a busy 2-core machine a 10 ms saliency call can take seconds
+    (threads wait for each other), with 1 thread it stays at milliseconds.
+    """
+    if n is None:
+        yield
+        return
+    import torch
+
+    old = torch.get_num_threads()
+    if old == n:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)

@@ -253,7 +253,9 @@ def render_temporal(tf: str, arch: str, index: int, loader: Loader | None = None
 
     loader = loader or default_loader()
     model = loader.model(tf, arch)
-    if not plots._is_recurrent(model):
+    from .models import is_recurrent
+
+    if not is_recurrent(model):
         raise ValueError(f"temporal output scores need a recurrent model (rnn, cnn-rnn), not {arch!r}")
     seq, seq_id = _sequence(loader, tf, index)
     with plots.torch_threads(1):
