@@ -7,8 +7,11 @@ PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.demolib-installed
 CHAPTERS = $(sort $(wildcard book/*.ipynb))
 THREADS ?= 2
+LOCK    = requirements.lock
+PIP_VERSION = 26.3
+PIPTOOLS_VERSION = 7.6.2
 
-.PHONY: book test unit nbval browser execute checkpoints results bench clean help
+.PHONY: book test unit nbval browser execute checkpoints results bench clean help lock
 
 help:
 	@echo "make book   build the Jupyter Book (_build/html) from the committed, executed chapters"
@@ -17,11 +20,15 @@ help:
 	@echo "make checkpoints  retrain the committed checkpoints with the project's own CLI"
 	@echo "make results      recompute data/results/*.json from the committed checkpoints"
 	@echo "make bench        run the CPU benchmarks (bench/results/*.json)"
+	@echo "make lock         resolve new or changed requirements into $(LOCK) (UPGRADE=1: everything to the newest)"
 
-$(STAMP): pyproject.toml
+# Installs exactly the versions in $(LOCK) (every package, direct and transitive),
+# then demolib itself without resolving anything again.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet pip==$(PIP_VERSION)
+	$(PY) -m pip install --quiet -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m demolib.motifs --warm-up
 	touch $(STAMP)
 
@@ -56,6 +63,15 @@ results: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/train_throughput.py --threads $(THREADS)
 	for b in bench/interpret_speed.py bench/dashboard_speed.py; do test ! -f $$b || $(PY) $$b || exit 1; done
+
+# pip-tools resolves pyproject.toml (all extras excluded) into the lock; pip
+# finds the local CPU build of torch this way, where uv would not.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet pip==$(PIP_VERSION) pip-tools==$(PIPTOOLS_VERSION)
+	$(VENV)/bin/pip-compile --quiet $(if $(UPGRADE),--upgrade) --strip-extras --allow-unsafe --no-emit-index-url \
+	  --no-emit-find-links -o $(LOCK) pyproject.toml
+	@echo "$(LOCK) refreshed: run 'make execute' so the committed chapters match it"
 
 clean:
 	rm -rf _build .pytest_cache
