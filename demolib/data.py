@@ -40,6 +40,9 @@ __all__ = [
     "dinucleotide_shuffle",
     "fit_length",
     "make_task",
+    "usable_windows",
+    "deepbind_task",
+    "DEEPBIND_TFS",
     "dataset_from_fasta",
     "canonical_name",
     "load_dataset",
@@ -56,7 +59,11 @@ IUPAC_DNA = set("ACGTURYSWKMBDHVN")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PEAKS_DIR = DATA_DIR / "peaks"
 JASPAR_FILE = DATA_DIR / "motifs" / "JASPAR2024_CORE_vertebrates_non-redundant.meme"
+DEEPBIND_DIR = DATA_DIR / "deepbind"
 REAL_TFS = ("MAFK", "POU5F1")
+#: DeepBind's ENCODE datasets shipped in data/deepbind/ (``{TF}_AC.seq.gz`` training
+#: positives, ``{TF}_B.seq.gz`` test set as shipped); see data/README.md.
+DEEPBIND_TFS = ("ARID3A", "ELK1", "FOXA1", "GABPA", "MYC", "SP1", "USF1", "ZBTB7A")
 SYNTHETIC_TFS = ("GATA1", "MAFK", "NFYB")
 _COMPLEMENT = str.maketrans("ACGTNacgtnRYSWKMBDHVrykmbdhv", "TGCANtgcanYRSWMKVHDByrmkvhdb")
 _INDEX = np.full(256, -1, dtype=np.int64)
@@ -467,6 +474,45 @@ def fit_length(seq: str, length: int = 101, *, short: str = "error", where: str 
     )
 
 
+def usable_windows(
+    seqs: Sequence[str],
+    ids: Sequence[str],
+    length: int = 101,
+    *,
+    short: str = "error",
+    max_n_frac: float = 0.5,
+    where: str = "",
+    what: str = "peaks",
+) -> tuple[list[str], list[str], list[str]]:
+    """Central ``length``-bp windows of ``seqs``, without the unusable ones.
+
+    A window is dropped when more than ``max_n_frac`` of it is not A, C, G or
+    T (N or another IUPAC ambiguity code): such a window carries almost no
+    sequence to learn from.  Dropped records are counted in one warning,
+    never dropped silently.
+
+    Returns
+    -------
+    windows, kept_ids, dropped_ids : lists of str
+    """
+    kept, kept_ids, dropped = [], [], []
+    for s, i in zip(seqs, ids):
+        w = fit_length(s, length, short=short, where=f"{where + ': ' if where else ''}record {i!r}")
+        acgt = sum(w.count(c) for c in ALPHABET)
+        if length - acgt > max_n_frac * length:
+            dropped.append(i)
+            continue
+        kept.append(w)
+        kept_ids.append(i)
+    if dropped:
+        warnings.warn(
+            f"{where}: dropped {len(dropped)} of {len(seqs)} {what} with more than {max_n_frac:.0%} N "
+            f"(or other non-ACGT codes) in the central {length} bp (first: {dropped[0]!r})",
+            stacklevel=3,
+        )
+    return kept, kept_ids, dropped
+
+
 def _split_indices(n: int, seed: int, valid_frac: float, test_frac: float) -> tuple[np.ndarray, ...]:
     perm = np.random.default_rng(seed).permutation(n)
     n_test = int(round(n * test_frac))
@@ -500,20 +546,8 @@ def make_task(
         raise ValueError("peaks and ids must have the same length")
     if len(peaks) == 0:
         raise ValueError(f"{source or name}: no peaks")
-    pos, pos_ids, dropped = [], [], []
-    for s, i in zip(peaks, ids):
-        w = fit_length(s, length, short=short, where=f"{source + ': ' if source else ''}record {i!r}")
-        if w.count("N") > max_n_frac * length:
-            dropped.append(i)
-            continue
-        pos.append(w)
-        pos_ids.append(i)
-    if dropped:
-        warnings.warn(
-            f"{source or name}: dropped {len(dropped)} of {len(peaks)} peaks with more than "
-            f"{max_n_frac:.0%} N in the central {length} bp (first: {dropped[0]!r})",
-            stacklevel=2,
-        )
+    pos, pos_ids, dropped = usable_windows(peaks, ids, length, short=short, max_n_frac=max_n_frac,
+                                           where=source or name)
     if len(pos) < 10:
         raise ValueError(f"{source or name}: only {len(pos)} usable peaks; need at least 10 to split")
     rng = np.random.default_rng(seed)
@@ -556,6 +590,107 @@ def dataset_from_fasta(path: str | Path, name: str | None = None, *, pad: bool =
     return ds
 
 
+def deepbind_task(
+    train_path: str | Path,
+    test_path: str | Path | None = None,
+    name: str | None = None,
+    *,
+    length: int = 101,
+    seed: int = 0,
+    valid_frac: float = 0.1,
+    test_frac: float = 0.1,
+    short: str = "error",
+    max_n_frac: float = 0.5,
+) -> Dataset:
+    """The DeMo task from DeepBind-format files, as the reference code builds it.
+
+    Training positives are the ``Bound`` = 1 rows of ``train_path``.  If the
+    file also has ``Bound`` = 0 rows, they are the negatives as given;
+    otherwise each positive gets one dinucleotide shuffle (seeded).  A seeded
+    ``valid_frac`` of the training peaks (with their shuffles) is the
+    validation split.  The test split is ``test_path`` exactly as shipped (all
+    rows, labels as given); without it, a seeded ``test_frac`` of the training
+    peaks is held out instead.
+
+    Parameters
+    ----------
+    train_path, test_path : DeepBind ``.seq``/``.seq.gz`` files (see :func:`read_deepbind`)
+    name : str, optional
+        Dataset name (default: the file name up to the first ``_``).
+
+    Returns
+    -------
+    Dataset
+        ``provenance["protocol"]`` says which of the rules above applied.
+    """
+    train_path = Path(train_path)
+    name = name or train_path.name.split("_")[0].split(".")[0]
+    seqs, labels, ids = read_deepbind(train_path)
+    where = str(train_path)
+    pos, pos_ids, dropped = usable_windows([s for s, y in zip(seqs, labels) if y == 1],
+                                           [i for i, y in zip(ids, labels) if y == 1],
+                                           length, short=short, max_n_frac=max_n_frac, where=where)
+    neg_given = [(s, i) for s, i, y in zip(seqs, ids, labels) if y == 0]
+    if len(pos) < 10:
+        raise ValueError(f"{where}: only {len(pos)} usable bound (Bound = 1) rows; need at least 10")
+    if neg_given:
+        neg, neg_ids, dropped_neg = usable_windows([s for s, _ in neg_given], [i for _, i in neg_given], length,
+                                                   short=short, max_n_frac=max_n_frac, where=where,
+                                                   what="unbound rows")
+        dropped = dropped + dropped_neg
+    else:
+        rng = np.random.default_rng(seed)
+        neg = [dinucleotide_shuffle(s, rng) for s in pos]
+        neg_ids = [i + "/shuf" for i in pos_ids]
+    held_test = 0.0 if test_path is not None else test_frac
+    pos_parts = _split_indices(len(pos), seed, valid_frac, held_test)
+    # Given negatives are split on their own (same fractions, another seed
+    # stream); shuffles follow their peak.
+    neg_parts = _split_indices(len(neg), seed + 1, valid_frac, held_test) if neg_given else pos_parts
+    splits = []
+    for pi, ni in zip(pos_parts, neg_parts):
+        pi, ni = np.sort(pi), np.sort(ni)
+        splits.append(Split([pos[i] for i in pi] + [neg[i] for i in ni],
+                            np.r_[np.ones(len(pi)), np.zeros(len(ni))],
+                            [pos_ids[i] for i in pi] + [neg_ids[i] for i in ni]))
+    prov = {
+        "name": name,
+        "source": source_label(train_path),
+        "sha256": sha256(train_path),
+        "n_peaks": int((labels == 1).sum()),
+        "n_dropped": len(dropped),
+        "length": length,
+        "seed": seed,
+        "valid_frac": valid_frac,
+        "negatives": "given (Bound = 0 rows)" if neg_given else "dinucleotide shuffle, one per positive",
+    }
+    if test_path is not None:
+        test_path = Path(test_path)
+        tseqs, tlabels, tids = read_deepbind(test_path)
+        tw, tkept, tdropped = usable_windows(tseqs, tids, length, short=short, max_n_frac=max_n_frac,
+                                             where=str(test_path), what="test rows")
+        keep = set(tkept)
+        splits[2] = Split(tw, tlabels[[i in keep for i in tids]], tkept)
+        prov.update(test_source=source_label(test_path), test_sha256=sha256(test_path),
+                    test_dropped=len(tdropped), protocol="DeepBind: train file + shuffles, 10% validation, test file as shipped")
+    else:
+        prov.update(test_frac=test_frac, protocol="DeepBind: train file + shuffles, seeded 80/10/10 split")
+    if neg_given:
+        prov["protocol"] = prov["protocol"].replace("+ shuffles", "with its own negatives")
+    return Dataset(name, *splits, provenance=prov)
+
+
+def source_label(path: str | Path) -> str:
+    """How provenance names an input file: relative to the repository for
+    shipped data (so committed checkpoints do not depend on the clone's
+    location), the absolute path otherwise (so it is found from any directory)."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(DATA_DIR.parent))
+    except ValueError:
+        return str(p)
+
+
 def sha256(path: str | Path) -> str:
     """Hex SHA-256 of a file."""
     h = hashlib.sha256()
@@ -568,13 +703,25 @@ def sha256(path: str | Path) -> str:
 def list_datasets() -> list[dict]:
     """Datasets shipped in ``data/`` (real ChIP-seq TFs and synthetic sets), with counts."""
     out = []
-    for tf in REAL_TFS:
+    for tf in REAL_TFS + DEEPBIND_TFS:
         ds = load_dataset(tf)
-        out.append({"name": tf, "kind": "ChIP-seq (ENCODE)", **_flat_counts(ds)})
+        out.append({"name": tf, "kind": "ChIP-seq (ENCODE)", "protocol": dataset_protocol(tf), **_flat_counts(ds)})
     for name in [f"synthetic-{t}" for t in SYNTHETIC_TFS] + ["synthetic-grammar"]:
         ds = load_dataset(name)
-        out.append({"name": name, "kind": "synthetic", **_flat_counts(ds)})
+        out.append({"name": name, "kind": "synthetic", "protocol": dataset_protocol(name), **_flat_counts(ds)})
     return out
+
+
+def dataset_protocol(name: str) -> str:
+    """How a shipped dataset is split, in a few words (shown by ``demo datasets``)."""
+    key = canonical_name(name)
+    if key in REAL_TFS:
+        return "peaks + shuffles, seeded 80/10/10"
+    if key.upper() in DEEPBIND_TFS:
+        return "DeepBind: AC + shuffles (10% valid), B as test"
+    if key.startswith("synthetic-"):
+        return "planted sites, seeded 80/10/10"
+    raise ValueError(f"unknown dataset {name!r}")
 
 
 def _flat_counts(ds: Dataset) -> dict:
@@ -611,13 +758,16 @@ def load_dataset(name: str, *, seed: int = 0, length: int = 101) -> Dataset:
         ds = make_task([r.seq for r in recs], [r.id for r in recs], key, length=length, seed=seed,
                        source=str(path.relative_to(DATA_DIR.parent)))
         return ds
+    if key in DEEPBIND_TFS:
+        return deepbind_task(DEEPBIND_DIR / f"{key}_AC.seq.gz", DEEPBIND_DIR / f"{key}_B.seq.gz", key,
+                             length=length, seed=seed)
     if key.startswith("SYNTHETIC-"):
         tf = key.split("-", 1)[1]
         if tf == "GRAMMAR":
             return make_grammar(seed=seed, length=length)
         if tf in SYNTHETIC_TFS:
             return make_synthetic(tf, seed=seed, length=length)
-    known = list(REAL_TFS) + [f"synthetic-{t}" for t in SYNTHETIC_TFS] + ["synthetic-grammar"]
+    known = list(REAL_TFS + DEEPBIND_TFS) + [f"synthetic-{t}" for t in SYNTHETIC_TFS] + ["synthetic-grammar"]
     raise ValueError(f"unknown dataset {name!r}; known: {', '.join(known)} (or bring a FASTA with --fasta)")
 
 
