@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from .data import ALPHABET, Dataset, Motif, jaspar_motif
 from .train import metrics
 
-__all__ = ["pwm_scores", "pwm_baseline", "kmer_features", "kmer_baseline"]
+__all__ = ["pwm_scores", "pwm_baseline", "kmer_vocabulary", "kmer_features", "kmer_baseline"]
 
 
 def pwm_scores(X: np.ndarray, motif: Motif, *, pseudocount: float = 0.01) -> np.ndarray:
@@ -48,41 +48,44 @@ def pwm_scores(X: np.ndarray, motif: Motif, *, pseudocount: float = 0.01) -> np.
     return np.maximum(fwd, rev).max(axis=1)
 
 
-def pwm_baseline(dataset: Dataset, tf: str | Motif) -> dict:
-    """Test metrics of the JASPAR PWM max-score scan (no training involved)."""
+def pwm_baseline(dataset: Dataset, tf: str | Motif, *, ci: bool = False) -> dict:
+    """Test metrics of the JASPAR PWM max-score scan (no training involved).
+
+    ``ci=True`` adds bootstrap 95% intervals (see :func:`demolib.train.metrics`).
+    """
     motif = tf if isinstance(tf, Motif) else jaspar_motif(tf)
     s = pwm_scores(dataset.test.X, motif)
     # map scores to (0, 1) for the accuracy column; AUROC/AUPRC are rank-based
     thr = np.median(s)
     prob = 1 / (1 + np.exp(-(s - thr)))
-    return {"motif": f"{motif.id} {motif.name}", **metrics(dataset.test.labels, prob)}
+    return {"motif": f"{motif.id} {motif.name}", **metrics(dataset.test.labels, prob, ci=ci)}
+
+
+def kmer_vocabulary(ks: tuple[int, ...] = (1, 2, 3, 4, 5)) -> list[str]:
+    """All k-mers, ordered by k, then lexicographically in ACGT order."""
+    return ["".join(kmer) for k in ks for kmer in product(ALPHABET, repeat=k)]
 
 
 def kmer_features(seqs: list[str], ks: tuple[int, ...] = (1, 2, 3, 4, 5)) -> np.ndarray:
-    """k-mer counts.
+    """k-mer counts (scikit-learn's ``CountVectorizer`` on characters).
 
     Returns
     -------
     np.ndarray, float32, shape (N, sum(4**k))
-        Columns ordered by k, then lexicographically in ACGT order; k-mers
-        containing N are not counted.
+        Columns in :func:`kmer_vocabulary` order; k-mers containing N (or any
+        other letter) are not counted.
     """
-    index = {}
-    for k in ks:
-        for kmer in product(ALPHABET, repeat=k):
-            index["".join(kmer)] = len(index)
-    F = np.zeros((len(seqs), len(index)), dtype=np.float32)
-    for i, s in enumerate(seqs):
-        for k in ks:
-            for j in range(len(s) - k + 1):
-                col = index.get(s[j : j + k])
-                if col is not None:
-                    F[i, col] += 1
-    return F
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vec = CountVectorizer(analyzer="char", ngram_range=(min(ks), max(ks)), lowercase=False,
+                          vocabulary=kmer_vocabulary(ks), dtype=np.float32)
+    return vec.transform(seqs).toarray()
 
 
-def kmer_baseline(dataset: Dataset, ks: tuple[int, ...] = (1, 2, 3, 4, 5), seed: int = 0) -> dict:
-    """Logistic regression on k-mer counts; C chosen by validation AUROC."""
+def kmer_baseline(dataset: Dataset, ks: tuple[int, ...] = (1, 2, 3, 4, 5), seed: int = 0, *,
+                  ci: bool = False) -> dict:
+    """Logistic regression on k-mer counts; C chosen by validation AUROC
+    (ties: the smaller C, the first tried)."""
     Ftr, Fva, Fte = (kmer_features(s.seqs, ks) for s in (dataset.train, dataset.valid, dataset.test))
     mu, sd = Ftr.mean(0), Ftr.std(0) + 1e-6
     Ftr, Fva, Fte = ((F - mu) / sd for F in (Ftr, Fva, Fte))
@@ -95,4 +98,4 @@ def kmer_baseline(dataset: Dataset, ks: tuple[int, ...] = (1, 2, 3, 4, 5), seed:
             best = (auc, C, clf)
     _, C, clf = best
     return {"description": f"logistic regression on {'/'.join(map(str, ks))}-mer counts, C={C}",
-            **metrics(dataset.test.labels, clf.predict_proba(Fte)[:, 1])}
+            **metrics(dataset.test.labels, clf.predict_proba(Fte)[:, 1], ci=ci)}

@@ -11,15 +11,17 @@ rearrangement of a training positive.
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
 import re
 import warnings
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -40,6 +42,7 @@ __all__ = [
     "dinucleotide_shuffle",
     "fit_length",
     "make_task",
+    "subsample_peaks",
     "usable_windows",
     "deepbind_task",
     "DEEPBIND_TFS",
@@ -147,10 +150,40 @@ class Record:
     description: str = ""
 
 
+def _check_file(path: Path) -> None:
+    """An input file must exist and be a file (FileNotFoundError / IsADirectoryError naming it)."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: is a directory, not a file; give the file itself")
+
+
 def _open_text(path: Path) -> io.TextIOBase:
+    """Open plain or gzip text; a UTF-8 byte-order mark at the start is skipped."""
     if str(path).endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-    return open(path, encoding="utf-8", errors="replace")
+        with open(path, "rb") as fh:
+            magic = fh.read(2)
+        if magic != b"\x1f\x8b":
+            raise ValueError(f"{path}: not a valid gzip file (the name ends in .gz but the content is not "
+                             "gzip-compressed); rename it without .gz or compress it with gzip")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="replace")
+    return open(path, encoding="utf-8-sig", errors="replace")
+
+
+def _iter_lines(path: Path) -> Iterator[str]:
+    with _open_text(path) as fh:
+        try:
+            yield from fh
+        except EOFError:
+            raise ValueError(f"{path}: truncated gzip file; re-download or re-compress it") from None
+        except (gzip.BadGzipFile, zlib.error) as e:
+            raise ValueError(f"{path}: not a valid gzip file ({e}); re-download or re-compress it") from None
+
+
+def _read_lines(path: Path) -> contextlib.closing:
+    """``with _read_lines(path) as lines``: the text lines of a plain or gzip
+    file; a damaged gzip stream is a ValueError that names the file."""
+    return contextlib.closing(_iter_lines(path))
 
 
 def _check_dna(seq: str, path: Path | str, record: str) -> str:
@@ -180,8 +213,7 @@ def read_fasta(path: str | Path, *, allow_duplicates: bool = False) -> list[Reco
         ids (unless ``allow_duplicates``).
     """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
+    _check_file(path)
     records: list[Record] = []
     header: str | None = None
     chunks: list[str] = []
@@ -198,7 +230,7 @@ def read_fasta(path: str | Path, *, allow_duplicates: bool = False) -> list[Reco
             raise ValueError(f"{path}: record {rid!r} has no sequence")
         records.append(Record(rid, _check_dna(seq, path, rid), parts[1] if len(parts) > 1 else ""))
 
-    with _open_text(path) as fh:
+    with _read_lines(path) as fh:
         for lineno, line in enumerate(fh, 1):
             line = line.strip()
             if not line or line.startswith(";"):
@@ -239,11 +271,10 @@ def read_deepbind(path: str | Path) -> tuple[list[str], np.ndarray, list[str]]:
         ``EventID`` (made unique by appending the row number if needed).
     """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
+    _check_file(path)
     seqs, labels, ids = [], [], []
-    with _open_text(path) as fh:
-        head = fh.readline().strip().split("\t")
+    with _read_lines(path) as fh:
+        head = next(fh, "").strip().split("\t")
         if not head or head == [""]:
             raise ValueError(f"{path}: empty file")
         cols = {name: i for i, name in enumerate(head)}
@@ -260,7 +291,9 @@ def read_deepbind(path: str | Path) -> tuple[list[str], np.ndarray, list[str]]:
             rid = f[cols["EventID"]] if "EventID" in cols else f"row{lineno}"
             if f[cols["Bound"]] not in ("0", "1"):
                 raise ValueError(f"{path}: line {lineno} ({rid}): Bound must be 0 or 1, got {f[cols['Bound']]!r}")
-            seqs.append(_check_dna(f[cols["seq"]], path, rid))
+            if not f[cols["seq"]].strip():
+                raise ValueError(f"{path}: line {lineno} ({rid}): empty sequence; remove the line or fill it in")
+            seqs.append(_check_dna(f[cols["seq"]].strip(), path, rid))
             labels.append(int(f[cols["Bound"]]))
             ids.append(rid)
     if not seqs:
@@ -586,7 +619,9 @@ def dataset_from_fasta(path: str | Path, name: str | None = None, *, pad: bool =
     ds = make_task(
         [r.seq for r in recs], [r.id for r in recs], name, short="pad" if pad else "error", source=str(path), **kwargs
     )
-    ds.provenance["sha256"] = sha256(path)
+    # Messages name the file as given; the provenance stores where it is
+    # (absolute, see source_label), so `demo evaluate` finds it from any directory.
+    ds.provenance.update(source=source_label(path), sha256=sha256(path), pad=bool(pad))
     return ds
 
 
@@ -698,6 +733,28 @@ def sha256(path: str | Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def subsample_peaks(name: str, n: int, *, seed: int = 0, length: int = 101) -> Dataset:
+    """The DeMo task on ``n`` peaks drawn (seeded) from a shipped peak set, as a
+    user with only ``n`` peaks would have it (chapter 05's small-set curve).
+
+    Parameters
+    ----------
+    name : {"MAFK", "POU5F1"}
+    n : int
+        Number of peaks; the split is the usual seeded 80/10/10 of those.
+    """
+    key = canonical_name(name)
+    if key not in REAL_TFS:
+        raise ValueError(f"subsample_peaks takes a shipped peak set ({', '.join(REAL_TFS)}), not {name!r}")
+    recs = read_fasta(PEAKS_DIR / f"{key}.fa.gz")
+    if not 10 <= n <= len(recs):
+        raise ValueError(f"n must be in 10..{len(recs)} for {key}, got {n}")
+    pick = np.sort(np.random.default_rng([seed, n]).choice(len(recs), n, replace=False))
+    ds = make_task([recs[i].seq for i in pick], [recs[i].id for i in pick], f"{key}-{n}", length=length,
+                   seed=seed, source=f"{key} peaks, {n} drawn with seed {seed}")
+    return ds
 
 
 def list_datasets() -> list[dict]:
@@ -917,10 +974,9 @@ class Motif:
 def read_meme(path: str | Path) -> list[Motif]:
     """Read motifs from a MEME-format file (``MOTIF id name`` + letter-probability matrix)."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    with _open_text(path) as fh:
-        text = fh.read()
+    _check_file(path)
+    with _read_lines(path) as fh:
+        text = "".join(fh)
     m = re.search(r"^ALPHABET=\s*(\S+)", text, re.M)
     if m and m.group(1) != ALPHABET:
         raise ValueError(f"{path}: alphabet {m.group(1)!r}, expected {ALPHABET}")

@@ -25,13 +25,18 @@ Shared interface (used by :mod:`demolib.interpret` and :mod:`demolib.motifs`):
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 __all__ = [
+    "Architecture",
+    "ARCHITECTURES",
+    "architecture",
     "ARCHS",
     "SIZES",
     "ModelConfig",
@@ -44,7 +49,6 @@ __all__ = [
     "RecurrentNet",
 ]
 
-ARCHS = ("cnn", "rnn", "cnn-rnn")
 SIZES = ("small", "medium", "large")
 
 
@@ -54,7 +58,8 @@ class ModelConfig:
 
     Attributes
     ----------
-    arch : {"cnn", "rnn", "cnn-rnn"}
+    arch : str
+        A key of :data:`ARCHITECTURES` ("cnn", "rnn", "cnn-rnn").
     size : {"small", "medium", "large", "custom"}
         Name of the preset this config came from (informational).
     seq_len : int
@@ -94,7 +99,17 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.arch not in ARCHS:
             raise ValueError(f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHS)}")
-        if not self.conv_widths or any(w < 1 for w in self.conv_widths):
+        for name, low in (("seq_len", 1), ("conv_channels", 1), ("pool", 1), ("hidden", 1), ("layers", 1),
+                          ("n_classes", 2)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
+                raise ValueError(f"model config field {name} must be an integer >= {low}, got {v!r}")
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, numbers.Real) or not 0 <= self.dropout < 1:
+            raise ValueError(f"model config field dropout must be in [0, 1), got {self.dropout!r}")
+        widths = self.conv_widths
+        if not widths or any(isinstance(w, bool) or not isinstance(w, numbers.Integral) for w in widths):
+            raise ValueError(f"model config field conv_widths must be positive integers, got {widths!r}")
+        if any(w < 1 for w in self.conv_widths):
             raise ValueError(f"conv_widths must be positive, got {self.conv_widths}")
         if self.arch == "cnn" and min_length(self) > self.seq_len:
             raise ValueError(
@@ -133,20 +148,6 @@ def min_length(config: ModelConfig) -> int:
     return n
 
 
-_PRESETS: dict[tuple[str, str], dict] = {
-    # CNN: the reference code's default (9-5-3, 128 maps) is the medium one.
-    ("cnn", "small"): dict(conv_widths=(9,), conv_channels=64),
-    ("cnn", "medium"): dict(conv_widths=(9, 5, 3), conv_channels=128),
-    ("cnn", "large"): dict(conv_widths=(9, 5, 3, 3), conv_channels=256),
-    # RNN: BiLSTM on one-hot input; medium = 32 hidden units, 1 layer.
-    ("rnn", "small"): dict(hidden=16, layers=1, dropout=0.2),
-    ("rnn", "medium"): dict(hidden=32, layers=1, dropout=0.2),
-    ("rnn", "large"): dict(hidden=64, layers=2, dropout=0.2),
-    # CNN-RNN: one width-9 convolution, then the BiLSTM head.
-    ("cnn-rnn", "small"): dict(conv_widths=(9,), conv_channels=64, hidden=16, dropout=0.3),
-    ("cnn-rnn", "medium"): dict(conv_widths=(9,), conv_channels=128, hidden=32, dropout=0.3),
-    ("cnn-rnn", "large"): dict(conv_widths=(9,), conv_channels=256, hidden=64, dropout=0.3),
-}
 
 
 def preset(arch: str, size: str = "medium", **overrides) -> ModelConfig:
@@ -159,11 +160,10 @@ def preset(arch: str, size: str = "medium", **overrides) -> ModelConfig:
     >>> preset("rnn", bidirectional=False).bidirectional
     False
     """
-    if arch not in ARCHS:
-        raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHS)}")
+    spec = architecture(arch)
     if size not in SIZES:
         raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
-    return ModelConfig(arch=arch, size=size, **{**_PRESETS[(arch, size)], **overrides})
+    return ModelConfig(arch=arch, size=size, **{**spec.presets[size], **overrides})
 
 
 class ConvNet(nn.Module):
@@ -280,9 +280,7 @@ class RecurrentNet(nn.Module):
 
 def build_model(config: ModelConfig) -> nn.Module:
     """Instantiate the model a config describes (weights freshly initialised)."""
-    if config.arch == "cnn":
-        return ConvNet(config)
-    return RecurrentNet(config)
+    return architecture(config.arch).builder(config)
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -292,8 +290,89 @@ def count_parameters(model: nn.Module) -> int:
 
 def is_recurrent(model: nn.Module) -> bool:
     """True for models with a recurrent head (RNN, CNN-RNN): they have
-    ``features`` and ``head`` and so temporal output scores; False for a CNN."""
-    cfg = getattr(model, "config", None)
-    if cfg is not None and getattr(cfg, "arch", None) == "cnn":
-        return False
-    return hasattr(model, "features") and hasattr(model, "head")
+    ``features`` and ``head`` and so temporal output scores; False for a CNN.
+    Read from the architecture's capabilities, never guessed."""
+    return "recurrent" in architecture(model.config.arch).capabilities
+
+
+# --------------------------------------------------------------------------
+# The architecture registry
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Architecture:
+    """Everything the rest of the library needs to know about one architecture.
+
+    Attributes
+    ----------
+    name : str
+        Registry key and ``ModelConfig.arch`` ("cnn-rnn").
+    label : str
+        How figures and widgets name it ("CNN-RNN").
+    builder : callable
+        ``ModelConfig -> nn.Module``.
+    presets : dict
+        Size name ("small", "medium", "large") -> ``ModelConfig`` fields.
+    train_defaults : dict
+        :class:`demolib.train.TrainConfig` fields that differ from its defaults.
+    benchmark_budget : dict
+        TrainConfig fields for ``demo benchmark`` (the same step budget for all).
+    capabilities : frozenset of str
+        "recurrent" (``features``/``head``: temporal output scores),
+        "filters" (``first_conv``: first-layer filters to map back).
+    """
+
+    name: str
+    label: str
+    builder: Callable[[ModelConfig], nn.Module]
+    presets: dict
+    train_defaults: dict
+    benchmark_budget: dict
+    capabilities: frozenset = frozenset()
+
+
+ARCHITECTURES: dict[str, Architecture] = {
+    a.name: a
+    for a in (
+        Architecture(
+            "cnn", "CNN", ConvNet,
+            # the reference code's default (9-5-3, 128 maps) is the medium one
+            presets={"small": dict(conv_widths=(9,), conv_channels=64),
+                     "medium": dict(conv_widths=(9, 5, 3), conv_channels=128),
+                     "large": dict(conv_widths=(9, 5, 3, 3), conv_channels=256)},
+            train_defaults=dict(epochs=30, lr=1e-3, patience=8),
+            benchmark_budget=dict(min_steps=3000, max_steps=6000),
+            capabilities=frozenset({"filters"}),
+        ),
+        Architecture(
+            "rnn", "RNN", RecurrentNet,
+            # BiLSTM on one-hot input; medium = 32 hidden units, 1 layer
+            presets={"small": dict(hidden=16, layers=1, dropout=0.2),
+                     "medium": dict(hidden=32, layers=1, dropout=0.2),
+                     "large": dict(hidden=64, layers=2, dropout=0.2)},
+            # lr 3e-3 held for 40 epochs: on MAFK the BiLSTM leaves the AUROC-0.5
+            # plateau around epoch 30 (an lr halved at epoch 20 kept it there past 50).
+            train_defaults=dict(epochs=100, lr=3e-3, lr_step=40, patience=15, min_epochs=60),
+            benchmark_budget=dict(min_steps=3000, max_steps=6000),
+            capabilities=frozenset({"recurrent"}),
+        ),
+        Architecture(
+            "cnn-rnn", "CNN-RNN", RecurrentNet,
+            # one width-9 convolution, then the BiLSTM head
+            presets={"small": dict(conv_widths=(9,), conv_channels=64, hidden=16, dropout=0.3),
+                     "medium": dict(conv_widths=(9,), conv_channels=128, hidden=32, dropout=0.3),
+                     "large": dict(conv_widths=(9,), conv_channels=256, hidden=64, dropout=0.3)},
+            train_defaults=dict(epochs=30, lr=1e-3, patience=8),
+            benchmark_budget=dict(min_steps=3000, max_steps=6000),
+            capabilities=frozenset({"recurrent", "filters"}),
+        ),
+    )
+}
+ARCHS: tuple[str, ...] = tuple(ARCHITECTURES)
+
+
+def architecture(name: str) -> Architecture:
+    """The registry entry of an architecture; an unknown name is a ValueError naming the known ones."""
+    try:
+        return ARCHITECTURES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}") from None

@@ -37,6 +37,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import MaxNLocator
 
+from .models import ARCHITECTURES, ARCHS
 from .data import ALPHABET, DATA_DIR, Motif, Site, canonical_name, jaspar_motif, one_hot
 from .motifs import information_content, max_ic_window
 from .utils import torch_threads
@@ -60,6 +61,7 @@ __all__ = [
     "learning_curves",
     "roc_curves",
     "auroc_bars",
+    "benchmark_auroc",
     "DashboardData",
     "torch_threads",
     "dashboard_data",
@@ -74,8 +76,8 @@ COLORS: dict[str, str] = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "
 TEMPORAL_CMAP = "RdBu_r"
 """Diverging colormap of temporal scores: blue = P(bound) 0, red = 1, white = 0.5."""
 
-ARCH_ORDER = ("cnn", "rnn", "cnn-rnn")
-ARCH_LABELS = {"cnn": "CNN", "rnn": "RNN", "cnn-rnn": "CNN-RNN"}
+ARCH_ORDER = ARCHS
+ARCH_LABELS = {name: a.label for name, a in ARCHITECTURES.items()}
 METHODS = ("saliency", "temporal", "classopt")
 CLASSOPT_DIR = DATA_DIR / "results" / "classopt"
 
@@ -624,6 +626,45 @@ def learning_curves(
     if title:
         ax.set_title(title)
     return ax
+
+
+def benchmark_auroc(rows: Sequence[Mapping], ax: Axes | None = None, *, metric: str = "auroc",
+                    size: str = "medium") -> Figure:
+    """Per-TF test AUROC of every model, each TF's models joined by a line
+    (the paired design the t-tests use), with the mean over TFs in black.
+
+    Parameters
+    ----------
+    rows : rows of :func:`demolib.benchmark.collect` (deep models of ``size``
+        and the baselines are drawn)
+    metric : "auroc" or "auprc"
+
+    Returns
+    -------
+    Figure
+    """
+    import pandas as pd
+    import seaborn as sns
+
+    from .benchmark import BASELINES
+
+    df = pd.DataFrame([r for r in rows if r["kind"] == "baseline" or r["size"] == size])
+    order = [f"{a}-{size}" for a in ARCH_ORDER if f"{a}-{size}" in set(df["model"])]
+    order += [b for b in BASELINES if b in set(df["model"])]
+    names = {**{f"{a}-{size}": ARCH_LABELS[a] for a in ARCH_ORDER}, **BASELINES}
+    df["model name"] = df["model"].map(names)
+    df = df[df["model"].isin(order)].assign(rank=lambda d: d["model"].map(order.index))
+    df = df.sort_values(["dataset", "rank"], kind="stable")  # x follows this order
+    ax = _new_ax(ax, (6.3, 3.6))
+    sns.lineplot(data=df, x="model name", y=metric, units="dataset", estimator=None, hue="dataset",
+                 marker="o", linewidth=0.9, markersize=4, alpha=0.8, sort=False, ax=ax,
+                 hue_order=sorted(df["dataset"].unique()))
+    sns.pointplot(data=df, x="model name", y=metric, order=[names[m] for m in order], color="black",
+                  errorbar=("ci", 95), markers="D", linestyles="-", ax=ax, label="mean (95% CI)", seed=0)
+    ax.set_xlabel("")
+    ax.set_ylabel(f"test {metric.upper()}")
+    ax.legend(fontsize=8, ncol=2, bbox_to_anchor=(1.01, 1), loc="upper left", frameon=False)
+    return ax.figure
 
 
 def roc_curves(curves: Mapping[str, tuple], ax: Axes | None = None, *, title: str | None = None) -> Axes:

@@ -4,6 +4,15 @@ Adam on minibatches of 256, gradient clipping, step learning-rate decay,
 early stopping on validation AUROC, reverse-complement augmentation, all
 seeded: the same command gives the same weights and metrics on the CPU.
 
+The budget is set in gradient steps as well as epochs, so that small peak
+sets learn too: the minibatch shrinks for small training sets (at least 16
+minibatches per epoch, never under 32 sequences), and when ``epochs`` epochs
+would give fewer than ``min_steps`` gradient steps, every "epoch" of the
+schedule becomes a round of several passes over the data (learning-rate
+decay, patience and validation all count rounds).  ``max_steps`` caps the
+total on very large sets.  On the shipped 4,000-peak sets none of this
+changes anything (25 minibatches of 256 per epoch).
+
 A checkpoint is a directory with ``weights.pt`` (a plain ``state_dict``,
 read back with ``torch.load(weights_only=True)``, so loading never unpickles
 arbitrary objects) and ``checkpoint.json`` (model config, training config,
@@ -13,9 +22,14 @@ atomically.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import io
 import json
+import os
 import platform
+import secrets
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +52,10 @@ __all__ = [
     "fit",
     "predict_proba",
     "metrics",
+    "bootstrap_ci",
+    "auroc_rows",
+    "auto_batch_size",
+    "DID_NOT_LEARN_AUROC",
     "evaluate",
     "save_checkpoint",
     "load_checkpoint",
@@ -48,6 +66,9 @@ __all__ = [
 
 CHECKPOINT_DIR = DATA_DIR / "checkpoints"
 FORMAT_VERSION = 1
+#: A model whose best validation AUROC stays below this has not learned the
+#: task; the CLI says so and what to try.
+DID_NOT_LEARN_AUROC = 0.70
 
 
 @dataclass(frozen=True)
@@ -57,9 +78,15 @@ class TrainConfig:
     Attributes
     ----------
     epochs : int
-        Maximum number of epochs.
-    batch_size : int
-        Minibatch size (256 in the reference code).
+        Maximum number of epochs (rounds, see ``min_steps``).
+    batch_size : int or None
+        Minibatch size (256 in the reference code); ``None`` picks it from the
+        training-set size with :func:`auto_batch_size`.
+    min_steps : int
+        At least this many gradient steps in ``epochs`` rounds: when one pass
+        over the data has too few minibatches, a round is several passes.
+    max_steps : int or None
+        Stop after this many gradient steps (very large sets).
     lr : float
         Adam learning rate.
     lr_decay : float
@@ -81,7 +108,7 @@ class TrainConfig:
     """
 
     epochs: int = 30
-    batch_size: int = 256
+    batch_size: int | None = 256
     lr: float = 1e-3
     lr_decay: float = 0.5
     lr_step: int = 10
@@ -91,6 +118,8 @@ class TrainConfig:
     min_epochs: int = 0
     rc_augment: bool = True
     seed: int = 0
+    min_steps: int = 0
+    max_steps: int | None = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -100,16 +129,23 @@ def default_train_config(arch: str, **overrides) -> TrainConfig:
     """Settings that train each architecture reliably on a few thousand peaks.
 
     The RNN gets a higher learning rate, slower decay and a long minimum
-    training time to get past its initial plateau.
+    training time to get past its initial plateau.  All three choose their
+    minibatch from the training-set size and run at least 500 gradient
+    steps (see :class:`TrainConfig`), which only matters below about 2,000
+    peaks.
     """
-    base = {
-        "cnn": dict(epochs=30, lr=1e-3, patience=8),
-        "cnn-rnn": dict(epochs=30, lr=1e-3, patience=8),
-        # lr 3e-3 held for 40 epochs: on MAFK the BiLSTM leaves the AUROC-0.5
-        # plateau around epoch 30 (an lr halved at epoch 20 kept it there past 50).
-        "rnn": dict(epochs=100, lr=3e-3, lr_step=40, patience=15, min_epochs=60),
-    }[arch]
-    return TrainConfig(**{**base, **overrides})
+    from .models import architecture
+
+    common = dict(batch_size=None, min_steps=500)
+    base = architecture(arch).train_defaults
+    return TrainConfig(**{**common, **base, **overrides})
+
+
+def auto_batch_size(n_train: int) -> int:
+    """Minibatch for ``n_train`` training sequences: 256 (the reference code's)
+    when that still gives 16 minibatches per epoch, else ``n_train // 16``,
+    but never under 32."""
+    return int(min(256, max(32, n_train // 16)))
 
 
 @dataclass
@@ -142,17 +178,77 @@ def _device(device: str | None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def metrics(y: np.ndarray, p: np.ndarray) -> dict:
-    """AUROC, AUPRC and accuracy (threshold 0.5) of probabilities ``p`` for labels ``y``."""
+def metrics(y: np.ndarray, p: np.ndarray, *, ci: bool = False, seed: int = 0) -> dict:
+    """AUROC, AUPRC and accuracy (threshold 0.5) of probabilities ``p`` for labels ``y``.
+
+    With ``ci=True`` also ``auroc_ci`` and ``auprc_ci``: bootstrap 95%
+    intervals (see :func:`bootstrap_ci`).
+    """
     y = np.asarray(y)
     p = np.asarray(p, dtype=np.float64)
     both = len(np.unique(y)) == 2
-    return {
+    out = {
         "auroc": float(roc_auc_score(y, p)) if both else float("nan"),
         "auprc": float(average_precision_score(y, p)) if both else float("nan"),
         "accuracy": float(((p >= 0.5).astype(int) == y).mean()),
         "n": int(len(y)),
     }
+    if ci and both:
+        out["auroc_ci"] = bootstrap_ci(y, p, "auroc", seed=seed)
+        out["auprc_ci"] = bootstrap_ci(y, p, "auprc", seed=seed)
+    return out
+
+
+def auroc_rows(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """AUROC of each row (Mann-Whitney U with average ranks for ties).
+
+    Parameters
+    ----------
+    y, p : np.ndarray, shape (..., n)
+        Labels (0/1) and scores; every row must hold both classes.
+
+    Returns
+    -------
+    np.ndarray, shape (...)
+        Equal to ``sklearn.metrics.roc_auc_score`` row by row (tested).
+    """
+    from scipy.stats import rankdata
+
+    y = np.asarray(y, dtype=np.float64)
+    ranks = rankdata(p, axis=-1)
+    n_pos = y.sum(-1)
+    n_neg = y.shape[-1] - n_pos
+    return ((ranks * y).sum(-1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def bootstrap_ci(y: np.ndarray, p: np.ndarray, stat: str = "auroc", *, n_resamples: int = 1000,
+                 level: float = 0.95, seed: int = 0) -> list[float]:
+    """Percentile bootstrap interval of a test-set metric (``scipy.stats.bootstrap``,
+    sequences resampled with their labels; seeded, so the same call gives the
+    same interval).
+
+    Parameters
+    ----------
+    y : np.ndarray, shape (N,), labels 0/1
+    p : np.ndarray, shape (N,), scores
+    stat : {"auroc", "auprc"}
+
+    Returns
+    -------
+    [low, high] : list of float
+    """
+    from scipy.stats import bootstrap
+
+    if stat == "auroc":
+        fn, vec = (lambda a, b, axis=-1: auroc_rows(a, b)), True  # scipy passes (resamples, N) rows
+    elif stat == "auprc":
+        fn, vec = (lambda a, b: average_precision_score(a, b)), False
+    else:
+        raise ValueError(f"unknown statistic {stat!r}; choose auroc or auprc")
+    r = bootstrap((np.asarray(y), np.asarray(p, dtype=np.float64)), fn, paired=True, vectorized=vec,
+                  n_resamples=n_resamples, confidence_level=level, method="percentile",
+                  rng=np.random.default_rng(seed))
+    return [float(r.confidence_interval.low), float(r.confidence_interval.high)]
 
 
 @torch.no_grad()
@@ -180,10 +276,10 @@ def predict_proba(model: nn.Module, X: np.ndarray | torch.Tensor, *, batch_size:
     return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.float32)
 
 
-def evaluate(model: nn.Module, split: Split) -> dict:
-    """Metrics of ``model`` on a split (see :func:`metrics`)."""
+def evaluate(model: nn.Module, split: Split, *, ci: bool = True) -> dict:
+    """Metrics of ``model`` on a split, with bootstrap 95% intervals (see :func:`metrics`)."""
     _check_length(model, split)
-    return metrics(split.labels, predict_proba(model, split.X))
+    return metrics(split.labels, predict_proba(model, split.X), ci=ci)
 
 
 def _check_length(model: nn.Module, split: Split) -> None:
@@ -220,7 +316,8 @@ def fit(
     -------
     TrainResult
         The best model (eval mode, CPU), the per-epoch history
-        (``epoch, train_loss, valid_auroc, valid_auprc, lr, seconds``) and the
+        (``epoch, train_loss, valid_auroc, valid_auprc, lr, seconds``, plus
+        ``passes`` and ``steps`` when a round is more than one pass) and the
         best epoch's validation metrics.
     """
     tc = train_config or default_train_config(config.arch)
@@ -236,46 +333,57 @@ def fit(
     Xva = dataset.valid.X
     gen = torch.Generator().manual_seed(tc.seed)
     loss_fn = nn.CrossEntropyLoss()
+    batch = tc.batch_size or auto_batch_size(len(Xtr))
+    per_pass = -(-len(Xtr) // batch)
+    passes = max(1, -(-tc.min_steps // (tc.epochs * per_pass)))  # passes per round
     history: list[dict] = []
     best = (-1.0, 0, None, {})
+    steps = 0
     t0 = time.perf_counter()
     bar = tqdm(range(1, tc.epochs + 1), desc=f"{config.arch} {dataset.name}", disable=not progress, leave=False)
     for epoch in bar:
         te = time.perf_counter()
         model.train()
-        perm = torch.randperm(len(Xtr), generator=gen)
         total, count = 0.0, 0
-        for i in range(0, len(perm), tc.batch_size):
-            idx = perm[i : i + tc.batch_size]
-            xb, yb = Xtr[idx], ytr[idx]
-            if tc.rc_augment:
-                flip = torch.rand(len(idx), generator=gen) < 0.5
-                xb = torch.where(flip[:, None, None], xb.flip(1, 2), xb)
-            xb, yb = xb.to(dev), yb.to(dev)
-            opt.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
-            opt.step()
-            total += loss.detach().item() * len(idx)
-            count += len(idx)
+        for _ in range(passes):
+            perm = torch.randperm(len(Xtr), generator=gen)
+            for i in range(0, len(perm), batch):
+                if tc.max_steps is not None and steps >= tc.max_steps:
+                    break
+                idx = perm[i : i + batch]
+                xb, yb = Xtr[idx], ytr[idx]
+                if tc.rc_augment:
+                    flip = torch.rand(len(idx), generator=gen) < 0.5
+                    xb = torch.where(flip[:, None, None], xb.flip(1, 2), xb)
+                xb, yb = xb.to(dev), yb.to(dev)
+                opt.zero_grad()
+                loss = loss_fn(model(xb), yb)
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
+                opt.step()
+                steps += 1
+                total += loss.detach().item() * len(idx)
+                count += len(idx)
         lr = opt.param_groups[0]["lr"]
         sched.step()
         va = metrics(dataset.valid.labels, predict_proba(model, Xva))
-        history.append(
-            {
-                "epoch": epoch,
-                "train_loss": total / count,
-                "valid_auroc": va["auroc"],
-                "valid_auprc": va["auprc"],
-                "lr": lr,
-                "seconds": time.perf_counter() - te,
-            }
-        )
-        bar.set_postfix(loss=f"{total / count:.3f}", auroc=f"{va['auroc']:.3f}")
+        row = {
+            "epoch": epoch,
+            "train_loss": total / max(count, 1),
+            "valid_auroc": va["auroc"],
+            "valid_auprc": va["auprc"],
+            "lr": lr,
+            "seconds": time.perf_counter() - te,
+        }
+        if passes > 1 or batch != 256 or tc.max_steps is not None:  # the shipped 4,000-peak sets: as before
+            row.update(passes=passes, steps=steps, batch_size=batch)
+        history.append(row)
+        bar.set_postfix(loss=f"{row['train_loss']:.3f}", auroc=f"{va['auroc']:.3f}")
         if va["auroc"] > best[0]:
             best = (va["auroc"], epoch, {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}, va)
         if epoch >= max(tc.min_epochs, 1) and epoch - best[1] >= tc.patience:
+            break
+        if tc.max_steps is not None and steps >= tc.max_steps:
             break
     model = model.cpu()
     model.load_state_dict(best[2])
@@ -286,6 +394,49 @@ def fit(
 # --------------------------------------------------------------------------
 # Checkpoints
 # --------------------------------------------------------------------------
+_CHECKPOINT_FILES = ("checkpoint.json", "weights.pt")
+
+
+def _check_replaceable(path: Path) -> None:
+    """``path`` may become a checkpoint: absent, or a directory holding nothing but a checkpoint's files."""
+    if not (path.exists() or path.is_symlink()):
+        return
+    if not path.is_dir():
+        raise ValueError(f"{path}: exists and is not a directory; a checkpoint is a directory, choose another path")
+    other = sorted(p.name for p in path.iterdir() if p.name not in _CHECKPOINT_FILES)
+    if other:
+        raise ValueError(
+            f"{path}: directory holds {len(other)} file(s) that are not part of a checkpoint (e.g. {other[0]!r}); "
+            "not replacing it; choose a new directory"
+        )
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _move_into_place(tmp: Path, path: Path) -> None:
+    """Rename directory ``tmp`` to ``path``; a previous checkpoint there is renamed
+    away first, put back if the second rename fails, and removed after."""
+    try:
+        os.rename(tmp, path)  # absent target, or an empty directory (POSIX replaces it)
+        return
+    except OSError as e:
+        if e.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+            raise
+    _check_replaceable(path)
+    old = path.with_name(f".{path.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
+    os.rename(path, old)
+    try:
+        os.rename(tmp, path)
+    except BaseException:
+        os.rename(old, path)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def save_checkpoint(
     path: str | Path,
     model: nn.Module,
@@ -295,13 +446,21 @@ def save_checkpoint(
     history: list[dict] | None = None,
     provenance: dict | None = None,
 ) -> Path:
-    """Write ``weights.pt`` and ``checkpoint.json`` into directory ``path`` (atomically)."""
+    """Write ``weights.pt`` and ``checkpoint.json`` into directory ``path``, atomically as a pair.
+
+    Both files are written into a temporary sibling directory that is then
+    renamed to ``path``; a previous checkpoint at ``path`` is renamed away
+    first and removed after.  A crash or Ctrl-C leaves the previous checkpoint
+    (or none) and no temporary directory, never weights of one run beside the
+    metadata of another.  ``path`` must not be a file, nor a directory holding
+    other files (``ValueError``).
+    """
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
+    target = path.resolve() if path.is_symlink() else path
+    _check_replaceable(target)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     buf = io.BytesIO()  # saved from memory, so the archive's inner name (and the bytes) never depend on a temp name
     torch.save(state, buf)
-    atomic_write(path / "weights.pt", buf.getvalue())
     tc = train_config.to_dict() if isinstance(train_config, TrainConfig) else (train_config or {})
     meta = {
         "format": FORMAT_VERSION,
@@ -315,8 +474,43 @@ def save_checkpoint(
             "python": platform.python_version(),
         },
     }
-    atomic_write_json(path / "checkpoint.json", meta)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        atomic_write(tmp / "weights.pt", buf.getvalue())
+        atomic_write_json(tmp / "checkpoint.json", meta)
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700
+        _move_into_place(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return path
+
+
+def _first_line(e: BaseException) -> str:
+    """``Type: first non-empty line of the message`` (just ``Type`` for an empty message)."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    return f"{type(e).__name__}: {lines[0]}" if lines else type(e).__name__
+
+
+def _state_mismatch(expected: dict, got: dict) -> str:
+    """One line saying how state dict ``got`` differs from ``expected`` ('' if it fits)."""
+
+    def some(items: list[str], n: int = 3) -> str:
+        return ", ".join(items[:n]) + (", ..." if len(items) > n else "")
+
+    missing = [k for k in expected if k not in got]
+    unexpected = [k for k in got if k not in expected]
+    shapes = [f"{k} is {tuple(got[k].shape)} in the file, {tuple(v.shape)} in the model"
+              for k, v in expected.items() if k in got and tuple(got[k].shape) != tuple(v.shape)]
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} missing tensor(s): {some(missing)}")
+    if unexpected:
+        parts.append(f"{len(unexpected)} unexpected tensor(s): {some(unexpected)}")
+    if shapes:
+        parts.append(f"{len(shapes)} tensor(s) of another shape: {some(shapes, 2)}")
+    return "; ".join(parts)
 
 
 def load_checkpoint(path: str | Path, *, arch: str | None = None) -> Checkpoint:
@@ -330,34 +524,62 @@ def load_checkpoint(path: str | Path, *, arch: str | None = None) -> Checkpoint:
 
     Raises
     ------
-    FileNotFoundError, ValueError
+    FileNotFoundError, NotADirectoryError, ValueError
         Missing files, a malformed ``checkpoint.json``, weights that do not
-        fit the config, or another architecture than ``arch``.
+        fit the config (the message says which tensors differ), or another
+        architecture than ``arch``.  A ``checkpoint.json`` without the
+        ``provenance`` block loads (``Checkpoint.provenance`` is empty).
     """
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(f"{path}: is a file; a checkpoint is a directory with checkpoint.json and weights.pt")
     meta_p, w_p = path / "checkpoint.json", path / "weights.pt"
     for p in (meta_p, w_p):
         if not p.exists():
             raise FileNotFoundError(f"{path}: not a demolib checkpoint (missing {p.name})")
     try:
         meta = json.loads(meta_p.read_text())
+        if not isinstance(meta, dict):
+            raise ValueError(f"expected a JSON object, got a JSON {type(meta).__name__}")
         config = ModelConfig.from_dict(meta["model_config"])
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+    except KeyError as e:
+        raise ValueError(f"{meta_p}: malformed checkpoint metadata (no {e} block)") from None
+    except (json.JSONDecodeError, TypeError, ValueError) as e:
         raise ValueError(f"{meta_p}: malformed checkpoint metadata ({e})") from None
+    blocks = {"train_config": {}, "metrics": {}, "history": [], "provenance": {}}
+    for key, empty in blocks.items():
+        value = meta.get(key)
+        if value is None:
+            value = empty
+        if not isinstance(value, type(empty)):
+            kind = "object" if isinstance(empty, dict) else "array"
+            raise ValueError(f"{meta_p}: malformed checkpoint metadata ({key!r} must be a JSON {kind})")
+        blocks[key] = value
     if arch is not None and config.arch != arch:
         raise ValueError(f"{path}: checkpoint holds a {config.arch} model, not {arch}")
+    if w_p.is_file() and w_p.stat().st_size == 0:
+        raise ValueError(f"{w_p}: empty file (0 bytes); the checkpoint is incomplete, train it again or copy it again")
     try:
         state = torch.load(w_p, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises UnpicklingError / RuntimeError variants
-        raise ValueError(f"{w_p}: cannot read weights safely ({type(e).__name__}: {str(e).splitlines()[0]})") from None
+        raise ValueError(f"{w_p}: cannot read weights safely ({_first_line(e)})") from None
+    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                              for k, v in state.items()):
+        raise ValueError(f"{w_p}: not a model state_dict (a mapping of tensor names to tensors)")
     model = build_model(config)
+    mismatch = _state_mismatch(model.state_dict(), state)
     try:
+        if mismatch:
+            raise RuntimeError(mismatch)
         model.load_state_dict(state)
     except RuntimeError as e:
-        raise ValueError(f"{w_p}: weights do not match the config in checkpoint.json ({str(e).splitlines()[0]})") from None
+        raise ValueError(
+            f"{w_p}: weights do not match the config in checkpoint.json (a {config.arch} {config.size} model): "
+            f"{mismatch or _first_line(e)}; use the weights.pt saved with this checkpoint.json"
+        ) from None
     model.eval()
-    return Checkpoint(path, model, config, meta.get("train_config", {}), meta.get("metrics", {}),
-                      meta.get("history", []), meta.get("provenance", {}))
+    return Checkpoint(path, model, config, blocks["train_config"], blocks["metrics"], blocks["history"],
+                      blocks["provenance"])
 
 
 def committed_dir(tf: str, arch: str, size: str = "medium") -> Path:

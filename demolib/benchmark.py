@@ -1,0 +1,393 @@
+"""The DeMo benchmark: many TFs x architectures x sizes, trained, evaluated, compared.
+
+The paper's headline is a comparison over DeepBind's ENCODE datasets: mean
+test AUC per architecture and paired t-tests between architectures.  This
+module makes that table.
+
+* :func:`make_jobs` lists what to train (one :class:`Job` per dataset x
+  architecture x size); :func:`run_jobs` trains the missing ones in parallel
+  processes (joblib locally, or submitit for a Slurm cluster) and skips
+  finished ones, so a killed run loses at most the models in progress
+  (checkpoints are written atomically, so a half-written one never exists).
+* :func:`collect` evaluates every checkpoint on its test split (AUROC and
+  AUPRC with bootstrap 95% intervals) beside both baselines (cached per
+  dataset), and :func:`paired_tests` runs the paper's paired two-tailed
+  t-test over TFs for every pair of models, with the Wilcoxon signed-rank
+  test beside it.
+* :func:`write_table` writes ``benchmark.json`` and ``benchmark.csv``; the
+  figure is :func:`demolib.plots.benchmark_auroc`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+from . import data
+from .utils import atomic_write, atomic_write_json
+
+__all__ = ["Job", "make_jobs", "deepbind_pairs", "job_dataset", "train_config_for", "run_job", "run_jobs",
+           "pending", "collect", "paired_tests", "summarize", "write_table", "BASELINES"]
+
+#: Baseline models compared with the networks (label -> results key).
+BASELINES = {"pwm": "JASPAR PWM scan", "kmer": "k-mer LR"}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One model to train.
+
+    Attributes
+    ----------
+    dataset : str
+        Shipped dataset name (``"MYC"``) or, for a user's DeepBind directory,
+        the file stem (``"MYC_H1-hESC_c-Myc_Stanford"``).
+    arch, size : str
+        See :data:`demolib.models.ARCHITECTURES`.
+    seed : int
+    train_path, test_path : str or None
+        DeepBind-format files for datasets that are not shipped.
+    """
+
+    dataset: str
+    arch: str
+    size: str = "medium"
+    seed: int = 0
+    train_path: str | None = None
+    test_path: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Checkpoint directory name, e.g. ``MYC-cnn-medium``."""
+        return f"{self.dataset}-{self.arch}-{self.size}"
+
+    @property
+    def tf(self) -> str:
+        """The TF (for its JASPAR matrix): the dataset name up to the first ``_``."""
+        return self.dataset.split("_")[0]
+
+
+def deepbind_pairs(directory: str | Path) -> dict[str, tuple[Path, Path | None]]:
+    """DeepBind-format datasets in a directory: stem -> (``*_AC.seq[.gz]``, ``*_B.seq[.gz]`` or None)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"{directory}: --deepbind-dir is not a directory")
+    out = {}
+    for ac in sorted(directory.iterdir()):
+        for ext in ("_AC.seq.gz", "_AC.seq"):
+            if ac.name.endswith(ext):
+                stem = ac.name[: -len(ext)]
+                b = next((directory / f"{stem}_B{e}" for e in (".seq.gz", ".seq") if (directory / f"{stem}_B{e}").exists()),
+                         None)
+                out[stem] = (ac, b)
+    if not out:
+        raise ValueError(f"{directory}: no DeepBind training files (*_AC.seq or *_AC.seq.gz) in --deepbind-dir")
+    return out
+
+
+def make_jobs(tfs=(), archs=("cnn", "rnn", "cnn-rnn"), sizes=("medium",), *, deepbind_dir=None, seed: int = 0,
+              extra_sizes_tfs=()) -> list[Job]:
+    """The job list: every dataset x architecture x size.
+
+    Parameters
+    ----------
+    tfs : shipped dataset names
+    archs, sizes : names from the architecture registry
+    deepbind_dir : directory of DeepBind files, added to ``tfs``
+    extra_sizes_tfs : datasets that get ``sizes``; the others only "medium"
+        (the paper shows the best model beside a smaller and a larger one on
+        a few TFs).  Empty: every dataset gets every size.
+    """
+    from .models import ARCHITECTURES, SIZES
+
+    for a in archs:
+        if a not in ARCHITECTURES:
+            raise ValueError(f"unknown architecture {a!r}; choose from {', '.join(ARCHITECTURES)}")
+    for s in sizes:
+        if s not in SIZES:
+            raise ValueError(f"unknown size {s!r}; choose from {', '.join(SIZES)}")
+    sets: list[tuple[str, str | None, str | None]] = [(data.canonical_name(t), None, None) for t in tfs]
+    for t, _, _ in sets:
+        data.dataset_protocol(t)  # unknown names fail here, before anything trains
+    if deepbind_dir is not None:
+        sets += [(stem, str(ac), str(b) if b else None) for stem, (ac, b) in deepbind_pairs(deepbind_dir).items()]
+    jobs = []
+    for name, tr, te in sets:
+        for size in sizes:
+            if extra_sizes_tfs and size != "medium" and name not in extra_sizes_tfs:
+                continue
+            for a in archs:
+                jobs.append(Job(name, a, size, seed, tr, te))
+    return jobs
+
+
+def job_dataset(job: Job) -> data.Dataset:
+    """The dataset a job trains on (its DeepBind files, or the shipped set)."""
+    if job.train_path:
+        return data.deepbind_task(job.train_path, job.test_path, job.dataset, seed=job.seed)
+    return data.load_dataset(job.dataset, seed=job.seed)
+
+
+def train_config_for(job: Job, **overrides):
+    """The benchmark's training settings: the architecture's defaults
+    (:func:`demolib.train.default_train_config`) with the same step budget for
+    every architecture and TF: at least 3,000 gradient steps within its epochs
+    (a round is several passes on small sets), at most 6,000, early stopping
+    on validation AUROC as usual."""
+    from .models import ARCHITECTURES
+    from .train import default_train_config
+
+    budget = dict(ARCHITECTURES[job.arch].benchmark_budget)
+    return default_train_config(job.arch, seed=job.seed, **{**budget, **overrides})
+
+
+def _done(out: Path, job: Job) -> bool:
+    """A checkpoint of this job, trained with the benchmark's settings, is in ``out``."""
+    meta = out / "checkpoint.json"
+    if not (meta.exists() and (out / "weights.pt").exists()):
+        return False
+    try:
+        m = json.loads(meta.read_text())
+        cfg, tc = m["model_config"], m["train_config"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return False
+    return (cfg.get("arch"), cfg.get("size"), tc) == (job.arch, job.size, train_config_for(job).to_dict())
+
+
+def pending(jobs: list[Job], root: str | Path) -> list[Job]:
+    """Jobs whose checkpoint is not yet in ``root``."""
+    return [j for j in jobs if not _done(Path(root) / j.key, j)]
+
+
+def run_job(job: Job, root: str | Path, *, threads: int = 1, device: str | None = None,
+            overrides: dict | None = None) -> dict:
+    """Train one job into ``root/job.key`` unless it is already there.
+
+    Returns ``{"key", "trained", "seconds", "test"}`` (``test``: the test
+    metrics when trained now, else ``None``).
+    """
+    import torch
+
+    from .models import preset
+    from .train import train_dataset_model
+
+    out = Path(root) / job.key
+    if _done(out, job):
+        return {"key": job.key, "trained": False, "seconds": 0.0, "test": None}
+    torch.set_num_threads(threads)
+    t0 = time.perf_counter()
+    ds = job_dataset(job)
+    tc = train_config_for(job, **(overrides or {}))
+    _, test = train_dataset_model(ds, preset(job.arch, job.size, seq_len=ds.length), out, tc, progress=False,
+                                  device=device)
+    return {"key": job.key, "trained": True, "seconds": round(time.perf_counter() - t0, 1), "test": test}
+
+
+def run_jobs(jobs: list[Job], root: str | Path, *, n_jobs: int = 1, threads: int = 1, device: str | None = None,
+             executor: str = "joblib", log: str | Path | None = None, overrides: dict | None = None) -> list[dict]:
+    """Train the missing jobs, ``n_jobs`` processes at a time.
+
+    Parameters
+    ----------
+    executor : {"joblib", "slurm", "debug"}
+        ``joblib``: local processes (loky).  ``slurm``: one array job through
+        submitit (``pip install submitit``; logs in ``root/submitit``).
+        ``debug``: submitit's in-process executor (tests the same path).
+    log : file to which one JSON line per finished job is appended.
+
+    Returns
+    -------
+    list of :func:`run_job` records, in the order the jobs finished.
+    """
+    todo = pending(jobs, root)
+    if not todo:
+        return []
+    kw = dict(threads=threads, device=device, overrides=overrides)
+    records = []
+
+    def note(rec):
+        records.append(rec)
+        if log:
+            with open(log, "a") as fh:
+                fh.write(json.dumps({**rec, "time": time.strftime("%Y-%m-%d %H:%M:%S")}) + "\n")
+
+    if executor == "joblib":
+        from joblib import Parallel, delayed
+        from tqdm.auto import tqdm
+
+        par = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        for rec in tqdm(par(delayed(run_job)(j, root, **kw) for j in todo), total=len(todo), desc="models"):
+            note(rec)
+    elif executor in ("slurm", "debug"):
+        try:
+            import submitit
+        except ImportError:
+            raise ValueError("--executor slurm needs submitit: pip install submitit") from None
+        ex = submitit.AutoExecutor(folder=Path(root) / "submitit", cluster="debug" if executor == "debug" else None)
+        ex.update_parameters(timeout_min=240, cpus_per_task=threads, slurm_array_parallelism=n_jobs)
+        futures = ex.map_array(run_job, todo, [root] * len(todo), *([[v] * len(todo) for v in kw.values()]))
+        for f in futures:
+            note(f.result())
+    else:
+        raise ValueError(f"unknown executor {executor!r}; choose joblib, slurm or debug")
+    return records
+
+
+# --------------------------------------------------------------------------
+# Evaluation and statistics
+# --------------------------------------------------------------------------
+def _baselines(job: Job, ds: data.Dataset, cache: Path) -> dict:
+    from . import baselines
+
+    p = cache / f"{job.dataset}-seed{job.seed}.json"
+    if p.exists():
+        return json.loads(p.read_text())
+    try:
+        pwm = baselines.pwm_baseline(ds, job.tf, ci=True)
+    except ValueError as e:  # a TF without a JASPAR matrix
+        pwm = {"skipped": str(e)}
+    res = {"pwm": pwm, "kmer": baselines.kmer_baseline(ds, ci=True)}
+    atomic_write_json(p, res)
+    return res
+
+
+def collect(jobs: list[Job], root: str | Path, *, cache: str | Path | None = None, progress: bool = True) -> list[dict]:
+    """Evaluate every finished job and the baselines of its dataset.
+
+    Returns
+    -------
+    list of dict
+        One row per (dataset, model): ``dataset, model, kind ("deep" or
+        "baseline"), arch, size, auroc, auroc_lo, auroc_hi, auprc, auprc_lo,
+        auprc_hi, n, best_epoch, train_seconds``.  Baseline rows are
+        computed once per dataset and cached in ``cache``
+        (default ``root/baselines``).
+    """
+    from tqdm.auto import tqdm
+
+    from .train import evaluate, load_checkpoint
+
+    root = Path(root)
+    cache = Path(cache) if cache else root / "baselines"
+    cache.mkdir(parents=True, exist_ok=True)
+    rows: list[dict] = []
+    by_ds: dict[str, list[Job]] = {}
+    for j in jobs:
+        by_ds.setdefault(j.dataset, []).append(j)
+    for name, js in tqdm(by_ds.items(), desc="evaluate", disable=not progress):
+        ds = job_dataset(js[0])
+        for key, res in _baselines(js[0], ds, cache).items():
+            if "auroc" in res:
+                rows.append(_row(name, key, "baseline", None, None, res))
+        for j in js:
+            if not _done(root / j.key, j):
+                continue
+            ck = load_checkpoint(root / j.key, arch=j.arch)
+            m = evaluate(ck.model, ds.test)
+            rows.append(_row(name, f"{j.arch}-{j.size}", "deep", j.arch, j.size, m,
+                             best_epoch=ck.metrics.get("best_epoch"), train_seconds=ck.metrics.get("train_seconds")))
+    return rows
+
+
+def _row(dataset, model, kind, arch, size, m, **extra) -> dict:
+    return {"dataset": dataset, "model": model, "kind": kind, "arch": arch, "size": size,
+            "auroc": m["auroc"], "auroc_lo": m["auroc_ci"][0], "auroc_hi": m["auroc_ci"][1],
+            "auprc": m["auprc"], "auprc_lo": m["auprc_ci"][0], "auprc_hi": m["auprc_ci"][1], "n": m["n"], **extra}
+
+
+def _wide(rows: list[dict], metric: str) -> tuple[list[str], list[str], np.ndarray]:
+    """datasets, models, values (datasets x models; NaN where missing)."""
+    ds = sorted({r["dataset"] for r in rows})
+    models = sorted({r["model"] for r in rows}, key=_model_order)
+    V = np.full((len(ds), len(models)), np.nan)
+    for r in rows:
+        V[ds.index(r["dataset"]), models.index(r["model"])] = r[metric]
+    return ds, models, V
+
+
+def _model_order(m: str) -> tuple:
+    from .models import ARCHITECTURES, SIZES
+
+    if m in BASELINES:
+        return (1, list(BASELINES).index(m), 0)
+    arch, size = m.rsplit("-", 1)
+    return (0, SIZES.index(size) if size in SIZES else 9, list(ARCHITECTURES).index(arch))
+
+
+def paired_tests(rows: list[dict], metric: str = "auroc", models: list[str] | None = None) -> list[dict]:
+    """The paper's statistics over TFs for every pair of models.
+
+    For each pair, on the datasets where both have a value: the mean
+    difference (first minus second), the paired two-tailed t-test
+    (``scipy.stats.ttest_rel``) and the Wilcoxon signed-rank test
+    (``scipy.stats.wilcoxon``, two-sided).  Pairs are listed in model order.
+    """
+    from scipy.stats import ttest_rel, wilcoxon
+
+    _, names, V = _wide(rows, metric)
+    models = models or names
+    out = []
+    for a, b in combinations(models, 2):
+        x, y = V[:, names.index(a)], V[:, names.index(b)]
+        ok = ~(np.isnan(x) | np.isnan(y))
+        n = int(ok.sum())
+        rec = {"a": a, "b": b, "metric": metric, "n": n, "mean_diff": float(np.mean(x[ok] - y[ok])) if n else None,
+               "a_wins": int((x[ok] > y[ok]).sum())}
+        if n >= 2 and np.any(x[ok] != y[ok]):
+            t = ttest_rel(x[ok], y[ok])
+            w = wilcoxon(x[ok], y[ok])
+            rec.update(t=float(t.statistic), p_t=float(t.pvalue), w=float(w.statistic), p_wilcoxon=float(w.pvalue))
+        out.append(rec)
+    return out
+
+
+def summarize(rows: list[dict], metric: str = "auroc") -> list[dict]:
+    """Mean, standard deviation and number of datasets per model."""
+    _, names, V = _wide(rows, metric)
+    return [{"model": m, "metric": metric, "n": int((~np.isnan(V[:, i])).sum()),
+             "mean": float(np.nanmean(V[:, i])), "sd": float(np.nanstd(V[:, i], ddof=1)) if (~np.isnan(V[:, i])).sum() > 1
+             else None} for i, m in enumerate(names)]
+
+
+def write_table(rows: list[dict], out_dir: str | Path, *, name: str = "benchmark", meta: dict | None = None) -> dict:
+    """Write ``name.json`` (rows, means, paired tests) and ``name.csv`` (rows) atomically."""
+    import csv
+    import io
+
+    out_dir = Path(out_dir)
+    rows = sorted(rows, key=lambda r: (r["dataset"], _model_order(r["model"])))
+    medium = sorted({r["model"] for r in rows if r["size"] in ("medium", None)}, key=_model_order)
+    doc = {
+        "meta": meta or {},
+        "rows": rows,
+        "summary": {m: summarize(rows, m) for m in ("auroc", "auprc")},
+        "tests": {m: paired_tests(rows, m, medium) for m in ("auroc", "auprc")},
+    }
+    atomic_write_json(out_dir / f"{name}.json", doc)
+    buf = io.StringIO()
+    fields = list(dict.fromkeys(k for r in rows for k in r))
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    atomic_write(out_dir / f"{name}.csv", buf.getvalue())
+    return doc
+
+
+def describe_machine() -> dict:
+    """What the timing numbers were measured on."""
+    import platform
+
+    import torch
+
+    return {"cpus": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version(),
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+
+
+def job_dicts(jobs: list[Job]) -> list[dict]:
+    """Jobs as plain dicts (for JSON)."""
+    return [asdict(j) for j in jobs]
