@@ -19,6 +19,7 @@ module makes that table.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -146,7 +147,7 @@ def train_config_for(job: Job, **overrides):
     return default_train_config(job.arch, seed=job.seed, **{**budget, **overrides})
 
 
-def _done(out: Path, job: Job) -> bool:
+def _done(out: Path, job: Job, overrides: dict | None = None) -> bool:
     """A checkpoint of this job, trained with the benchmark's settings, is in ``out``."""
     meta = out / "checkpoint.json"
     if not (meta.exists() and (out / "weights.pt").exists()):
@@ -156,17 +157,25 @@ def _done(out: Path, job: Job) -> bool:
         cfg, tc = m["model_config"], m["train_config"]
     except (json.JSONDecodeError, KeyError, TypeError):
         return False
-    return (cfg.get("arch"), cfg.get("size"), tc) == (job.arch, job.size, train_config_for(job).to_dict())
+    from .train import TrainConfig
+
+    want = train_config_for(job, **(overrides or {})).to_dict()
+    # a field added to TrainConfig later counts as its default in older checkpoints
+    old = {**TrainConfig().to_dict(), **tc} if isinstance(tc, dict) else None
+    return (cfg.get("arch"), cfg.get("size"), old) == (job.arch, job.size, want)
 
 
-def pending(jobs: list[Job], root: str | Path) -> list[Job]:
-    """Jobs whose checkpoint is not yet in ``root``."""
-    return [j for j in jobs if not _done(Path(root) / j.key, j)]
+def pending(jobs: list[Job], root: str | Path, overrides: dict | None = None) -> list[Job]:
+    """Jobs whose checkpoint (trained with these settings) is not yet in ``root``."""
+    return [j for j in jobs if not _done(Path(root) / j.key, j, overrides)]
 
 
 def run_job(job: Job, root: str | Path, *, threads: int = 1, device: str | None = None,
             overrides: dict | None = None) -> dict:
     """Train one job into ``root/job.key`` unless it is already there.
+
+    ``overrides`` change :func:`train_config_for`'s settings (and what counts
+    as already there).
 
     Returns ``{"key", "trained", "seconds", "test"}`` (``test``: the test
     metrics when trained now, else ``None``).
@@ -177,7 +186,7 @@ def run_job(job: Job, root: str | Path, *, threads: int = 1, device: str | None 
     from .train import train_dataset_model
 
     out = Path(root) / job.key
-    if _done(out, job):
+    if _done(out, job, overrides):
         return {"key": job.key, "trained": False, "seconds": 0.0, "test": None}
     torch.set_num_threads(threads)
     t0 = time.perf_counter()
@@ -204,7 +213,7 @@ def run_jobs(jobs: list[Job], root: str | Path, *, n_jobs: int = 1, threads: int
     -------
     list of :func:`run_job` records, in the order the jobs finished.
     """
-    todo = pending(jobs, root)
+    todo = pending(jobs, root, overrides)
     if not todo:
         return []
     kw = dict(threads=threads, device=device, overrides=overrides)
@@ -227,10 +236,10 @@ def run_jobs(jobs: list[Job], root: str | Path, *, n_jobs: int = 1, threads: int
         try:
             import submitit
         except ImportError:
-            raise ValueError("--executor slurm needs submitit: pip install submitit") from None
+            raise ValueError("--executor slurm needs submitit (a dependency of demolib): pip install submitit") from None
         ex = submitit.AutoExecutor(folder=Path(root) / "submitit", cluster="debug" if executor == "debug" else None)
         ex.update_parameters(timeout_min=240, cpus_per_task=threads, slurm_array_parallelism=n_jobs)
-        futures = ex.map_array(run_job, todo, [root] * len(todo), *([[v] * len(todo) for v in kw.values()]))
+        futures = ex.map_array(functools.partial(run_job, root=root, **kw), todo)
         for f in futures:
             note(f.result())
     else:
@@ -256,7 +265,8 @@ def _baselines(job: Job, ds: data.Dataset, cache: Path) -> dict:
     return res
 
 
-def collect(jobs: list[Job], root: str | Path, *, cache: str | Path | None = None, progress: bool = True) -> list[dict]:
+def collect(jobs: list[Job], root: str | Path, *, cache: str | Path | None = None, progress: bool = True,
+            overrides: dict | None = None) -> list[dict]:
     """Evaluate every finished job and the baselines of its dataset.
 
     Returns
@@ -285,7 +295,7 @@ def collect(jobs: list[Job], root: str | Path, *, cache: str | Path | None = Non
             if "auroc" in res:
                 rows.append(_row(name, key, "baseline", None, None, res))
         for j in js:
-            if not _done(root / j.key, j):
+            if not _done(root / j.key, j, overrides):
                 continue
             ck = load_checkpoint(root / j.key, arch=j.arch)
             m = evaluate(ck.model, ds.test)
@@ -361,7 +371,10 @@ def write_table(rows: list[dict], out_dir: str | Path, *, name: str = "benchmark
 
     out_dir = Path(out_dir)
     rows = sorted(rows, key=lambda r: (r["dataset"], _model_order(r["model"])))
-    medium = sorted({r["model"] for r in rows if r["size"] in ("medium", None)}, key=_model_order)
+    # the paper's tests compare one size of each architecture (medium; else the commonest size) and the baselines
+    sizes = [r["size"] for r in rows if r["kind"] == "deep"]
+    main = "medium" if "medium" in sizes or not sizes else max(sorted(set(sizes)), key=sizes.count)
+    medium = sorted({r["model"] for r in rows if r["size"] in (main, None)}, key=_model_order)
     doc = {
         "meta": meta or {},
         "rows": rows,

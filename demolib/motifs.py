@@ -44,6 +44,7 @@ from __future__ import annotations
 import csv
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Sequence
@@ -1007,7 +1008,8 @@ def table3_row(
     results = tomtom_many(pwms, top=max(top, 1))
     hits = [matches_known(r, tf, q=q, top=top) for r in results]
     names = [r[0].name for r in results if r and r[0].q < q]
-    top_match = max(set(names), key=names.count) if names else None
+    # most frequent best match; ties go to the alphabetically first name (a set's order varies between runs)
+    top_match = min(Counter(names).items(), key=lambda kv: (-kv[1], kv[0]))[0] if names else None
     n = len(hits)
     return {
         "tf": tf,

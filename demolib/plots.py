@@ -62,6 +62,7 @@ __all__ = [
     "roc_curves",
     "auroc_bars",
     "benchmark_auroc",
+    "small_set_curve",
     "DashboardData",
     "torch_threads",
     "dashboard_data",
@@ -665,6 +666,50 @@ def benchmark_auroc(rows: Sequence[Mapping], ax: Axes | None = None, *, metric: 
     ax.set_ylabel(f"test {metric.upper()}")
     ax.legend(fontsize=8, ncol=2, bbox_to_anchor=(1.01, 1), loc="upper left", frameon=False)
     return ax.figure
+
+
+def small_set_curve(rows: Sequence[Mapping], *, threshold: float | None = None) -> Figure:
+    """Test AUROC against the number of peaks, one panel per TF, one line per
+    architecture (mean over seeds, with each seed's run as a dot); chapter 05.
+
+    Parameters
+    ----------
+    rows : records with ``tf, n_peaks, arch, seed, auroc`` (``data/results/small_sets.json``)
+    threshold : float, optional
+        Drawn as a dotted line (e.g. the 0.95 target).
+
+    Returns
+    -------
+    Figure
+    """
+    import pandas as pd
+    import seaborn as sns
+
+    df = pd.DataFrame(list(rows))
+    df["architecture"] = df["arch"].map(ARCH_LABELS)
+    tfs = list(dict.fromkeys(df["tf"]))
+    fig, axes = plt.subplots(1, len(tfs), figsize=(6.3, 2.8), sharey=True, squeeze=False)
+    hue_order = [ARCH_LABELS[a] for a in ARCH_ORDER if a in set(df["arch"])]
+    for ax, tf in zip(axes[0], tfs):
+        sub = df[df["tf"] == tf]
+        sns.lineplot(data=sub, x="n_peaks", y="auroc", hue="architecture", hue_order=hue_order, errorbar=None,
+                     marker="o", ax=ax, legend=ax is axes[0, -1])
+        sns.stripplot(data=sub, x="n_peaks", y="auroc", hue="architecture", hue_order=hue_order, native_scale=True,
+                      dodge=False, size=3, alpha=0.5, jitter=0.02, ax=ax, legend=False)
+        if threshold is not None:
+            ax.axhline(threshold, color="0.4", lw=0.8, ls=":")
+        ax.set_xscale("log")
+        ax.set_xticks(sorted(sub["n_peaks"].unique()), [f"{n:,}" for n in sorted(sub["n_peaks"].unique())])
+        ax.minorticks_off()
+        ax.set_title(tf, fontsize=9)
+        ax.set_xlabel("peaks")
+        ax.set_ylabel("test AUROC")
+    leg = axes[0, -1].get_legend()
+    if leg is not None:
+        leg.set_title(None)
+        sns.move_legend(axes[0, -1], "lower right", fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
 
 
 def roc_curves(curves: Mapping[str, tuple], ax: Axes | None = None, *, title: str | None = None) -> Axes:

@@ -1,8 +1,8 @@
 """Recompute data/results/ from the committed checkpoints.
 
-    python data/scripts/make_results.py [performance] [classopt] [table3]
+    python data/scripts/make_results.py [performance] [classopt] [table3] [small_sets]
 
-(no argument: all three, in that order).
+(no argument: all four, in that order).
 
 performance -> data/results/performance.json
     For each shipped TF: test AUROC/AUPRC/accuracy of every committed
@@ -17,10 +17,15 @@ table3 -> data/results/table3.json
     fraction of positive test sequences whose extracted motif matches the TF's
     known JASPAR motif or its family (Tomtom, q < 0.05, within the top 5);
     class optimization gives one yes/no per model (its max-IC window).
+small_sets -> data/results/small_sets.json
+    Test AUROC (bootstrap 95% CI) of each architecture trained on 250, 500
+    and 1,000 peaks drawn from MAFK and POU5F1 (3 seeds each): chapter 05's
+    small-peak-set curve.  About an hour on one core; resumable.
 """
 from __future__ import annotations
 
 import io
+import json
 import sys
 import time
 
@@ -120,8 +125,56 @@ def table3() -> None:
                                       "data/scripts/make_results.py table3", "rows": rows})
 
 
+SMALL_TFS, SMALL_NS, SMALL_SEEDS = ("MAFK", "POU5F1"), (250, 500, 1000), (0, 1, 2)
+
+
+def _small_run(tf: str, n: int, arch: str, seed: int) -> dict:
+    import torch
+
+    from demolib.models import preset
+
+    torch.set_num_threads(1)
+    ds = data.subsample_peaks(tf, n, seed=seed)
+    tc = train.default_train_config(arch, seed=seed)
+    t = time.perf_counter()
+    res = train.fit(preset(arch, "medium"), ds, tc, progress=False)
+    secs = time.perf_counter() - t
+    m = train.evaluate(res.model, ds.test)
+    last = res.history[-1]
+    return {"tf": tf, "n_peaks": n, "arch": arch, "seed": seed, "valid_auroc": res.valid["auroc"],
+            "learned": bool(res.valid["auroc"] >= train.DID_NOT_LEARN_AUROC), "rounds": len(res.history),
+            "best_round": res.best_epoch, "steps": last.get("steps"), "batch_size": last.get("batch_size"),
+            "train_seconds": round(secs, 1), **m}
+
+
+def small_sets(n_jobs: int = 1) -> None:
+    """Test AUROC vs number of peaks: MAFK and POU5F1 subsampled to 250, 500
+    and 1,000 peaks (3 seeds each), every architecture with its default
+    training settings, one torch thread per run.  Resumable: finished runs
+    are kept in the JSON and skipped."""
+    from joblib import Parallel, delayed
+
+    from demolib.models import ARCHS
+
+    out = RESULTS / "small_sets.json"
+    done = {(r["tf"], r["n_peaks"], r["arch"], r["seed"]): r
+            for r in (json.loads(out.read_text())["rows"] if out.exists() else [])}
+    todo = [(tf, n, a, s) for tf in SMALL_TFS for n in SMALL_NS for a in ARCHS for s in SMALL_SEEDS
+            if (tf, n, a, s) not in done]
+    par = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    for r in tqdm(par(delayed(_small_run)(*job) for job in todo), total=len(todo), desc="small sets"):
+        done[(r["tf"], r["n_peaks"], r["arch"], r["seed"])] = r
+        print(f"{r['tf']:<7} {r['n_peaks']:>5} {r['arch']:<8} seed {r['seed']}  test AUROC {r['auroc']:.3f} "
+              f"[{r['auroc_ci'][0]:.3f}, {r['auroc_ci'][1]:.3f}]  {r['train_seconds']} s", file=sys.stderr)
+        rows = [done[k] for k in sorted(done, key=lambda k: (k[0], k[1], ARCHS.index(k[2]), k[3]))]
+        atomic_write_json(out, {"description": "test AUROC of models trained on n peaks drawn from the shipped "
+                                               "peak sets (seeded 80/10/10 split of those n; default training "
+                                               "settings; one torch thread); made by "
+                                               "data/scripts/make_results.py small_sets", "rows": rows})
+
+
 def main(argv: list[str]) -> None:
-    steps = {"performance": performance, "classopt": classopt, "table3": table3}
+    steps = {"performance": performance, "classopt": classopt, "table3": table3, "small_sets": small_sets}
     for name in argv or list(steps):
         if name not in steps:
             sys.exit(f"unknown step {name!r}; choose from {', '.join(steps)}")

@@ -1,0 +1,102 @@
+"""demolib.benchmark: job lists, resumable training, the table and its statistics."""
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+from demolib import benchmark, data
+from demolib.cli import main
+
+FAST = {"min_steps": 0, "max_steps": 4, "epochs": 1}  # a few gradient steps: tests the plumbing, not learning
+
+
+@pytest.fixture(scope="module")
+def deepbind_dir(tmp_path_factory):
+    """Two tiny DeepBind-format datasets (120 bound training rows, 40+40 test rows) cut from shipped files."""
+    d = tmp_path_factory.mktemp("deepbind")
+    for tf in ("MYC", "GABPA"):
+        for part, keep in (("AC", lambda i, y: i < 120), ("B", lambda i, y: (i % 500) < 40)):
+            with gzip.open(data.DEEPBIND_DIR / f"{tf}_{part}.seq.gz", "rt") as fh:
+                head, *rows = fh.read().splitlines()
+            rows = [r for i, r in enumerate(rows) if keep(i, r)]
+            with gzip.open(d / f"{tf}_tiny_{part}.seq.gz", "wt") as fh:
+                fh.write("\n".join([head, *rows]) + "\n")
+    return d
+
+
+def test_make_jobs_sizes_and_unknown_names(deepbind_dir):
+    jobs = benchmark.make_jobs(["MAFK", "myc"], ["cnn", "rnn"], ["small", "medium"], extra_sizes_tfs=["MAFK"])
+    assert [j.key for j in jobs] == ["MAFK-cnn-small", "MAFK-rnn-small", "MAFK-cnn-medium", "MAFK-rnn-medium",
+                                     "MYC-cnn-medium", "MYC-rnn-medium"]
+    with pytest.raises(ValueError, match="unknown architecture 'lstm'"):
+        benchmark.make_jobs(["MAFK"], ["lstm"])
+    with pytest.raises(ValueError, match="unknown dataset 'NOPE'"):
+        benchmark.make_jobs(["NOPE"], ["cnn"])
+    dj = benchmark.make_jobs([], ["cnn"], deepbind_dir=deepbind_dir)
+    assert [(j.dataset, j.tf) for j in dj] == [("GABPA_tiny", "GABPA"), ("MYC_tiny", "MYC")]
+    assert dj[0].test_path.endswith("GABPA_tiny_B.seq.gz")
+
+
+def test_deepbind_dir_without_training_files(tmp_path):
+    with pytest.raises(ValueError, match="no DeepBind training files"):
+        benchmark.deepbind_pairs(tmp_path)
+
+
+@pytest.mark.parametrize("executor", ["joblib", "debug"])
+def test_run_jobs_is_resumable(deepbind_dir, tmp_path, executor):
+    jobs = benchmark.make_jobs([], ["cnn"], ["small"], deepbind_dir=deepbind_dir)
+    first = benchmark.run_jobs(jobs, tmp_path, n_jobs=1, executor=executor, overrides=FAST, log=tmp_path / "log")
+    assert sorted(r["key"] for r in first) == ["GABPA_tiny-cnn-small", "MYC_tiny-cnn-small"]
+    assert all(r["trained"] for r in first)
+    assert len((tmp_path / "log").read_text().splitlines()) == 2
+    weights = (tmp_path / "MYC_tiny-cnn-small" / "weights.pt").read_bytes()
+    # finished models are skipped; a changed training budget is a different model
+    assert benchmark.run_jobs(jobs, tmp_path, overrides=FAST, executor=executor) == []
+    assert benchmark.pending(jobs, tmp_path, {**FAST, "max_steps": 5}) == jobs
+    assert (tmp_path / "MYC_tiny-cnn-small" / "weights.pt").read_bytes() == weights
+
+
+def test_collect_table_and_tests(deepbind_dir, tmp_path):
+    jobs = benchmark.make_jobs([], ["cnn", "rnn"], ["small"], deepbind_dir=deepbind_dir)
+    benchmark.run_jobs(jobs, tmp_path, overrides=FAST)
+    rows = benchmark.collect(jobs, tmp_path, overrides=FAST, progress=False)
+    models = {(r["dataset"], r["model"]) for r in rows}
+    assert models == {(d, m) for d in ("GABPA_tiny", "MYC_tiny") for m in ("cnn-small", "rnn-small", "pwm", "kmer")}
+    for r in rows:
+        assert r["n"] == 80 and r["auroc_lo"] <= r["auroc"] <= r["auroc_hi"]
+    doc = benchmark.write_table(rows, tmp_path)
+    saved = json.loads((tmp_path / "benchmark.json").read_text())
+    assert saved["rows"] == doc["rows"] and len(saved["rows"]) == 8
+    assert (tmp_path / "benchmark.csv").read_text().splitlines()[0].startswith("dataset,model,kind")
+    pairs = [(t["a"], t["b"]) for t in doc["tests"]["auroc"]]
+    assert ("cnn-small", "rnn-small") in pairs and ("cnn-small", "pwm") in pairs
+    # the baselines are cached per dataset
+    assert sorted(p.name for p in (tmp_path / "baselines").iterdir()) == ["GABPA_tiny-seed0.json",
+                                                                         "MYC_tiny-seed0.json"]
+
+
+def test_paired_tests_match_scipy():
+    from scipy.stats import ttest_rel, wilcoxon
+
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(0.8, 1, 10), rng.uniform(0.75, 0.95, 10)
+    rows = [{"dataset": f"T{i}", "model": m, "auroc": v} for i in range(10) for m, v in (("cnn-medium", a[i]),
+                                                                                        ("kmer", b[i]))]
+    (t,) = benchmark.paired_tests(rows)
+    assert (t["a"], t["b"], t["n"]) == ("cnn-medium", "kmer", 10)
+    assert t["p_t"] == pytest.approx(ttest_rel(a, b).pvalue)
+    assert t["p_wilcoxon"] == pytest.approx(wilcoxon(a, b).pvalue)
+    assert t["mean_diff"] == pytest.approx(np.mean(a - b)) and t["a_wins"] == int((a > b).sum())
+    # a missing value drops that TF from the pair, not the whole test
+    (t9,) = benchmark.paired_tests(rows[2:])
+    assert t9["n"] == 9
+
+
+def test_cli_benchmark_bad_options(tmp_path, capsys):
+    assert main(["benchmark", "--out", str(tmp_path)]) == 2
+    assert "give --tfs" in capsys.readouterr().err
+    assert main(["benchmark", "--tfs", "MAFK", "--archs", "lstm", "--out", str(tmp_path)]) == 2
+    assert "unknown architecture 'lstm'" in capsys.readouterr().err
