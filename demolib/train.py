@@ -4,14 +4,15 @@ Adam on minibatches of 256, gradient clipping, step learning-rate decay,
 early stopping on validation AUROC, reverse-complement augmentation, all
 seeded: the same command gives the same weights and metrics on the CPU.
 
-The budget is set in gradient steps as well as epochs, so that small peak
-sets learn too: the minibatch shrinks for small training sets (at least 16
-minibatches per epoch, never under 32 sequences), and when ``epochs`` epochs
-would give fewer than ``min_steps`` gradient steps, every "epoch" of the
-schedule becomes a round of several passes over the data (learning-rate
-decay, patience and validation all count rounds).  ``max_steps`` caps the
-total on very large sets.  On the shipped 4,000-peak sets none of this
-changes anything (25 minibatches of 256 per epoch).
+The budget is set in gradient steps and sequences seen as well as epochs,
+so that small peak sets learn too: the minibatch shrinks for small training
+sets (at least 16 minibatches per epoch, never under 32 sequences), and when
+``epochs`` epochs would give fewer than ``min_steps`` gradient steps or show
+the model fewer than ``min_samples`` sequences, every "epoch" of the schedule
+becomes a round of several passes over the data (learning-rate decay,
+patience and validation all count rounds).  ``max_steps`` caps the total on
+very large sets.  On the shipped 4,000-peak sets none of this changes
+anything (25 minibatches of 256 per epoch, enough sequences seen).
 
 A checkpoint is a directory with ``weights.pt`` (a plain ``state_dict``,
 read back with ``torch.load(weights_only=True)``, so loading never unpickles
@@ -24,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import errno
 import io
-import json
 import os
 import platform
 import secrets
@@ -42,7 +42,7 @@ from tqdm.auto import tqdm
 
 from .data import DATA_DIR, Dataset, Split, canonical_name
 from .models import ModelConfig, build_model
-from .utils import atomic_write, atomic_write_json, seed_everything
+from .utils import atomic_write, atomic_write_json, read_checkpoint_meta, seed_everything
 
 __all__ = [
     "TrainConfig",
@@ -55,6 +55,7 @@ __all__ = [
     "bootstrap_ci",
     "auroc_rows",
     "auto_batch_size",
+    "schedule",
     "DID_NOT_LEARN_AUROC",
     "evaluate",
     "save_checkpoint",
@@ -85,6 +86,11 @@ class TrainConfig:
     min_steps : int
         At least this many gradient steps in ``epochs`` rounds: when one pass
         over the data has too few minibatches, a round is several passes.
+    min_samples : int
+        Likewise, at least this many training sequences seen (repeats
+        counted).  The RNN's plateau ends after a number of sequences seen
+        rather than of steps (about 250,000 on MAFK at minibatch 256 and on a
+        500-peak subsample at minibatch 50 alike).
     max_steps : int or None
         Stop after this many gradient steps (very large sets).
     lr : float
@@ -120,6 +126,7 @@ class TrainConfig:
     seed: int = 0
     min_steps: int = 0
     max_steps: int | None = None
+    min_samples: int = 0
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -130,13 +137,14 @@ def default_train_config(arch: str, **overrides) -> TrainConfig:
 
     The RNN gets a higher learning rate, slower decay and a long minimum
     training time to get past its initial plateau.  All three choose their
-    minibatch from the training-set size and run at least 500 gradient
-    steps (see :class:`TrainConfig`), which only matters below about 2,000
-    peaks.
+    minibatch from the training-set size and see a minimum number of
+    training sequences (``min_samples``: 50,000 for the CNN and CNN-RNN,
+    300,000 for the RNN; see :class:`TrainConfig`), which only matters below
+    about 1,500 peaks.
     """
     from .models import architecture
 
-    common = dict(batch_size=None, min_steps=500)
+    common = dict(batch_size=None)
     base = architecture(arch).train_defaults
     return TrainConfig(**{**common, **base, **overrides})
 
@@ -146,6 +154,29 @@ def auto_batch_size(n_train: int) -> int:
     when that still gives 16 minibatches per epoch, else ``n_train // 16``,
     but never under 32."""
     return int(min(256, max(32, n_train // 16)))
+
+
+def schedule(tc: TrainConfig | dict, n_train: int) -> dict:
+    """What a training config means for ``n_train`` training sequences.
+
+    Returns
+    -------
+    dict
+        ``batch_size`` (resolved), ``passes`` (passes over the data per round),
+        ``steps_per_round`` and every other TrainConfig field except
+        ``min_steps``, ``min_samples`` and ``max_steps`` (unless it binds).  Two configs with
+        equal schedules train identically (chapter 05 checks the committed
+        checkpoints this way).
+    """
+    d = {**TrainConfig().to_dict(), **(tc.to_dict() if isinstance(tc, TrainConfig) else tc)}
+    batch = d["batch_size"] or auto_batch_size(n_train)
+    per_pass = -(-n_train // batch)
+    passes = max(1, -(-d["min_steps"] // (d["epochs"] * per_pass)), -(-d["min_samples"] // (d["epochs"] * n_train)))
+    out = {k: v for k, v in d.items() if k not in ("batch_size", "min_steps", "min_samples", "max_steps")}
+    out.update(batch_size=batch, passes=passes, steps_per_round=passes * per_pass)
+    if d["max_steps"] is not None and d["max_steps"] < d["epochs"] * passes * per_pass:
+        out["max_steps"] = d["max_steps"]
+    return out
 
 
 @dataclass
@@ -333,9 +364,8 @@ def fit(
     Xva = dataset.valid.X
     gen = torch.Generator().manual_seed(tc.seed)
     loss_fn = nn.CrossEntropyLoss()
-    batch = tc.batch_size or auto_batch_size(len(Xtr))
-    per_pass = -(-len(Xtr) // batch)
-    passes = max(1, -(-tc.min_steps // (tc.epochs * per_pass)))  # passes per round
+    plan = schedule(tc, len(Xtr))
+    batch, passes = plan["batch_size"], plan["passes"]  # passes over the data per round
     history: list[dict] = []
     best = (-1.0, 0, None, {})
     steps = 0
@@ -434,7 +464,11 @@ def _move_into_place(tmp: Path, path: Path) -> None:
     except BaseException:
         os.rename(old, path)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    try:
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:  # Ctrl-C while removing: finish removing, then stop
+        shutil.rmtree(old, ignore_errors=True)
+        raise
 
 
 def save_checkpoint(
@@ -481,8 +515,12 @@ def save_checkpoint(
         atomic_write_json(tmp / "checkpoint.json", meta)
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700
         _move_into_place(tmp, target)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError) and e.errno is not None and str(e.filename or "").startswith(str(tmp)):
+            # name the checkpoint's file, not the temporary directory
+            named = target if Path(e.filename) == tmp else target / Path(e.filename).name
+            raise type(e)(e.errno, e.strerror, str(named)) from None
         raise
     return path
 
@@ -531,34 +569,16 @@ def load_checkpoint(path: str | Path, *, arch: str | None = None) -> Checkpoint:
         ``provenance`` block loads (``Checkpoint.provenance`` is empty).
     """
     path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise NotADirectoryError(f"{path}: is a file; a checkpoint is a directory with checkpoint.json and weights.pt")
+    meta = read_checkpoint_meta(path)
     meta_p, w_p = path / "checkpoint.json", path / "weights.pt"
-    for p in (meta_p, w_p):
-        if not p.exists():
-            raise FileNotFoundError(f"{path}: not a demolib checkpoint (missing {p.name})")
     try:
-        meta = json.loads(meta_p.read_text())
-        if not isinstance(meta, dict):
-            raise ValueError(f"expected a JSON object, got a JSON {type(meta).__name__}")
         config = ModelConfig.from_dict(meta["model_config"])
     except KeyError as e:
         raise ValueError(f"{meta_p}: malformed checkpoint metadata (no {e} block)") from None
-    except (json.JSONDecodeError, TypeError, ValueError) as e:
+    except (TypeError, ValueError) as e:
         raise ValueError(f"{meta_p}: malformed checkpoint metadata ({e})") from None
-    blocks = {"train_config": {}, "metrics": {}, "history": [], "provenance": {}}
-    for key, empty in blocks.items():
-        value = meta.get(key)
-        if value is None:
-            value = empty
-        if not isinstance(value, type(empty)):
-            kind = "object" if isinstance(empty, dict) else "array"
-            raise ValueError(f"{meta_p}: malformed checkpoint metadata ({key!r} must be a JSON {kind})")
-        blocks[key] = value
     if arch is not None and config.arch != arch:
         raise ValueError(f"{path}: checkpoint holds a {config.arch} model, not {arch}")
-    if w_p.is_file() and w_p.stat().st_size == 0:
-        raise ValueError(f"{w_p}: empty file (0 bytes); the checkpoint is incomplete, train it again or copy it again")
     try:
         state = torch.load(w_p, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises UnpicklingError / RuntimeError variants
@@ -578,8 +598,8 @@ def load_checkpoint(path: str | Path, *, arch: str | None = None) -> Checkpoint:
             f"{mismatch or _first_line(e)}; use the weights.pt saved with this checkpoint.json"
         ) from None
     model.eval()
-    return Checkpoint(path, model, config, blocks["train_config"], blocks["metrics"], blocks["history"],
-                      blocks["provenance"])
+    return Checkpoint(path, model, config, meta["train_config"], meta["metrics"], meta["history"],
+                      meta["provenance"])
 
 
 def committed_dir(tf: str, arch: str, size: str = "medium") -> Path:
