@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-__all__ = ["atomic_write", "atomic_write_json", "seed_everything", "torch_threads"]
+__all__ = ["atomic_write", "atomic_write_json", "read_checkpoint_meta", "seed_everything", "torch_threads"]
 
 
 def atomic_write(path: str | Path, data: bytes | str | Callable[[Path], None]) -> Path:
@@ -35,9 +35,12 @@ def atomic_write(path: str | Path, data: bytes | str | Callable[[Path], None]) -
                 os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(e, OSError) and e.errno is not None and e.filename is not None and str(e.filename) == tmp:
+            # name the user's file, not the temporary one
+            raise type(e)(e.errno, e.strerror, str(path)) from None
         raise
     return path
 
@@ -45,6 +48,42 @@ def atomic_write(path: str | Path, data: bytes | str | Callable[[Path], None]) -
 def atomic_write_json(path: str | Path, obj: Any) -> Path:
     """Atomically write ``obj`` as indented JSON (keys in insertion order)."""
     return atomic_write(path, json.dumps(obj, indent=2) + "\n")
+
+
+def read_checkpoint_meta(path: str | Path) -> dict:
+    """``checkpoint.json`` of checkpoint directory ``path``, checked without importing torch.
+
+    Returns the JSON object with the ``train_config``, ``metrics``, ``history``
+    and ``provenance`` blocks present (empty when missing).  Raises
+    ``NotADirectoryError`` / ``FileNotFoundError`` when ``path`` is not a
+    checkpoint directory, ``ValueError`` (naming the file) for JSON that is not
+    an object, a block of the wrong type, or an empty ``weights.pt``.  The
+    model config and the weights themselves are checked by
+    :func:`demolib.train.load_checkpoint`.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(f"{path}: is a file; a checkpoint is a directory with checkpoint.json and weights.pt")
+    meta_p, w_p = path / "checkpoint.json", path / "weights.pt"
+    for p in (meta_p, w_p):
+        if not p.exists():
+            raise FileNotFoundError(f"{path}: not a demolib checkpoint (missing {p.name})")
+    try:
+        meta = json.loads(meta_p.read_text())
+    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
+        raise ValueError(f"{meta_p}: malformed checkpoint metadata ({e})") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{meta_p}: malformed checkpoint metadata (expected a JSON object, got a JSON "
+                         f"{type(meta).__name__})")
+    for key, empty in (("train_config", {}), ("metrics", {}), ("history", []), ("provenance", {})):
+        if meta.get(key) is None:
+            meta[key] = empty
+        if not isinstance(meta[key], type(empty)):
+            kind = "object" if isinstance(empty, dict) else "array"
+            raise ValueError(f"{meta_p}: malformed checkpoint metadata ({key!r} must be a JSON {kind})")
+    if w_p.is_file() and w_p.stat().st_size == 0:
+        raise ValueError(f"{w_p}: empty file (0 bytes); the checkpoint is incomplete, train it again or copy it again")
+    return meta
 
 
 def seed_everything(seed: int) -> None:
