@@ -579,10 +579,16 @@ def make_task(
         raise ValueError("peaks and ids must have the same length")
     if len(peaks) == 0:
         raise ValueError(f"{source or name}: no peaks")
-    pos, pos_ids, dropped = usable_windows(peaks, ids, length, short=short, max_n_frac=max_n_frac,
-                                           where=source or name)
+    with warnings.catch_warnings(record=True) as caught:  # one message if too few are left: the error
+        warnings.simplefilter("always")
+        pos, pos_ids, dropped = usable_windows(peaks, ids, length, short=short, max_n_frac=max_n_frac,
+                                               where=source or name)
     if len(pos) < 10:
-        raise ValueError(f"{source or name}: only {len(pos)} usable peaks; need at least 10 to split")
+        why = (f" ({len(dropped)} of {len(peaks)} dropped: more than {max_n_frac:.0%} N or other non-ACGT codes "
+               f"in the central {length} bp)") if dropped else ""
+        raise ValueError(f"{source or name}: only {len(pos)} usable peaks{why}; need at least 10 to split")
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     rng = np.random.default_rng(seed)
     neg = [dinucleotide_shuffle(s, rng) for s in pos]
     splits = []
