@@ -33,9 +33,9 @@ from typing import Callable, Iterator
 
 __all__ = ["main", "build_parser", "positive_int", "nonneg_int", "train_lock_path"]
 
-# The same tuples as demolib.models.ARCHS and SIZES (a test checks), spelled
-# out here so that parsing and checking the arguments does not import torch:
-# a bad option fails at once.
+# The names of demolib.models.ARCHS and SIZES (the architecture registry; a
+# test checks they agree), spelled out so that parsing and checking the
+# arguments does not import torch: a bad option or file fails at once.
 ARCHS = ("cnn", "rnn", "cnn-rnn")
 SIZES = ("small", "medium", "large")
 CHECKPOINT_FILES = ("checkpoint.json", "weights.pt")
@@ -334,18 +334,22 @@ def _same_data(path, stored: str, ck, what: str) -> None:
     from .data import sha256
 
     current = sha256(path)
-    if current != stored:
-        raise UsageError(
-            f"demo: {what} {path} has changed since {ck.path} was trained on it (sha256 {current[:16]}... now, "
-            f"{stored[:16]}... in checkpoint.json); pass the original peaks with --fasta, or retrain"
-        )
+    if current == stored:
+        return
+    if what == "--fasta":
+        raise UsageError(f"demo: --fasta {path} is not the file {ck.path} was trained on (its sha256 is {current}, "
+                         f"checkpoint.json says {stored}); pass the peaks it was trained on, or retrain")
+    raise UsageError(f"demo: {what} {path} has changed since {ck.path} was trained on it (sha256 now {current}, "
+                     f"in checkpoint.json {stored}); restore it, pass the original with --fasta, or retrain")
 
 
-def _test_split(ck, args):
+def _test_split(ck, args, *, check_only: bool = False):
     """The test split the checkpoint was evaluated on (rebuilt from its provenance).
 
     The peaks must be the very file the model was trained on (its sha256 is
-    in the provenance), so no metric is ever reported for other data."""
+    in the provenance), so no metric is ever reported for other data.  With
+    ``check_only``, only that is checked (nothing is read but the file's
+    bytes) and ``None`` is returned."""
     from . import data
 
     prov = ck.provenance
@@ -360,9 +364,11 @@ def _test_split(ck, args):
     if getattr(args, "fasta", None):
         if stored:
             _same_data(args.fasta, stored, ck, "--fasta")
+        if check_only:
+            return None
         return data.dataset_from_fasta(args.fasta, args.name or name, pad=pad, seed=seed).test
     if getattr(args, "tf", None) and (not args.checkpoint or not name):
-        return data.load_dataset(args.tf, seed=seed).test
+        return None if check_only else data.load_dataset(args.tf, seed=seed).test
     if not name:
         raise UsageError(f"{ck.path}: checkpoint.json has no provenance (which data the model was trained on); "
                          "pass the peaks with --fasta PEAKS.fa, or a shipped dataset with --tf NAME")
@@ -373,7 +379,9 @@ def _test_split(ck, args):
             raise UsageError(f"{ck.path}: the peaks it was trained on ({src or 'no path recorded'}) are not "
                              "there; pass them with --fasta")
         _same_data(path, stored, ck, "the peaks file")
-        return data.dataset_from_fasta(path, name, pad=pad, seed=seed).test
+        return None if check_only else data.dataset_from_fasta(path, name, pad=pad, seed=seed).test
+    if check_only:
+        return None
     try:
         ds = data.load_dataset(name, seed=seed)
     except ValueError:
@@ -382,14 +390,27 @@ def _test_split(ck, args):
         ) from None
     if stored and ds.provenance.get("sha256") not in (None, stored):
         raise UsageError(f"demo: the data of {name} ({src}) have changed since {ck.path} was trained on them "
-                         f"(sha256 {ds.provenance['sha256'][:16]}... now, {stored[:16]}... in checkpoint.json); "
-                         "retrain")
+                         f"(sha256 now {ds.provenance['sha256']}, in checkpoint.json {stored}); retrain")
     return ds.test
 
 
 
 
+def _check_test_data(args) -> None:
+    """For ``--checkpoint DIR``: check checkpoint.json and the data it names (sha256)
+    before torch is imported, so that a bad checkpoint or changed peaks fail at once."""
+    if not args.checkpoint:
+        return
+    from types import SimpleNamespace
+
+    from .utils import read_checkpoint_meta
+
+    meta = read_checkpoint_meta(args.checkpoint)
+    _test_split(SimpleNamespace(path=Path(args.checkpoint), provenance=meta["provenance"]), args, check_only=True)
+
+
 def cmd_evaluate(args) -> int:
+    _check_test_data(args)
     from . import train
 
     _set_threads(args.threads)
@@ -443,6 +464,7 @@ def cmd_benchmark(args) -> int:
 
 
 def cmd_motifs(args) -> int:
+    _check_test_data(args)
     from . import motifs
 
     _set_threads(args.threads)
@@ -603,12 +625,26 @@ def _write_traceback(argv: list[str] | None) -> str:
     return path
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that clean-ups run as for Ctrl-C."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status.
 
     0 ok; 2 bad arguments or input (one line on stderr); 1 an internal error
-    (a bug: one line naming the file with the full traceback); 130 Ctrl-C.
+    (a bug: one line naming the file with the full traceback); 130 Ctrl-C
+    (143 SIGTERM), with no partial output left.
     """
+    import signal
+    import threading
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    old_sigterm = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
         args = build_parser().parse_args(argv)
         with warnings.catch_warnings():
@@ -618,9 +654,10 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(_one_line(e), file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("demo: interrupted; no partial output was left", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, _Terminated) as e:
+        killed = isinstance(e, _Terminated)
+        print(f"demo: {'terminated' if killed else 'interrupted'}; no partial output was left", file=sys.stderr)
+        return 143 if killed else 130
     except (ValueError, OSError) as e:  # bad input: unreadable, malformed or missing files
         print(f"demo: error: {_one_line(e)}", file=sys.stderr)
         return 2
@@ -632,6 +669,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo: internal error ({type(e).__name__}: {_one_line(e)[:200]}); this is a bug, not a problem with "
               f"your input; {where}; please report it", file=sys.stderr)
         return 1
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if old_sigterm is None else old_sigterm)
 
 
 if __name__ == "__main__":  # pragma: no cover
