@@ -49,10 +49,13 @@ execute: $(STAMP)
 	for nb in $(CHAPTERS); do DEMO_THREADS=1 $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.kernel_name=python3 $$nb || exit 1; done
 
+# The ten real TFs x three architectures (medium; small and large on three TFs) through
+# `demo benchmark` (resumable, JOBS processes of one thread), then the synthetic sets.
+BENCH_TFS = ARID3A,ELK1,FOXA1,GABPA,MAFK,MYC,POU5F1,SP1,USF1,ZBTB7A
+JOBS ?= 2
 checkpoints: $(STAMP)
-	for tf in MAFK POU5F1; do for a in cnn cnn-rnn rnn; do \
-	  $(VENV)/bin/demo train --tf $$tf --arch $$a --out data/checkpoints/$$tf-$$a-medium --seed 0 --threads 1 --quiet || exit 1; \
-	done; done
+	$(VENV)/bin/demo benchmark --tfs $(BENCH_TFS) --archs cnn,rnn,cnn-rnn --sizes medium,small,large \
+	  --sizes-tfs GABPA,MYC,ELK1 --out data/checkpoints --results data/results/benchmark --jobs $(JOBS) --threads 1
 	for tf in synthetic-GATA1 synthetic-MAFK synthetic-NFYB; do for a in cnn cnn-rnn; do \
 	  $(VENV)/bin/demo train --tf $$tf --arch $$a --out data/checkpoints/$$tf-$$a-medium --seed 0 --threads 1 --quiet || exit 1; \
 	done; done

@@ -516,13 +516,15 @@ def usable_windows(
     max_n_frac: float = 0.5,
     where: str = "",
     what: str = "peaks",
+    warn: bool = True,
 ) -> tuple[list[str], list[str], list[str]]:
     """Central ``length``-bp windows of ``seqs``, without the unusable ones.
 
     A window is dropped when more than ``max_n_frac`` of it is not A, C, G or
     T (N or another IUPAC ambiguity code): such a window carries almost no
-    sequence to learn from.  Dropped records are counted in one warning,
-    never dropped silently.
+    sequence to learn from.  Dropped records are counted in one warning
+    (``warn=False``: the caller warns, see :func:`_enough`), never dropped
+    silently.
 
     Returns
     -------
@@ -537,13 +539,24 @@ def usable_windows(
             continue
         kept.append(w)
         kept_ids.append(i)
-    if dropped:
-        warnings.warn(
-            f"{where}: dropped {len(dropped)} of {len(seqs)} {what} with more than {max_n_frac:.0%} N "
-            f"(or other non-ACGT codes) in the central {length} bp (first: {dropped[0]!r})",
-            stacklevel=3,
-        )
+    if dropped and warn:
+        warnings.warn(_dropped_message(where, dropped, len(seqs), what, max_n_frac, length), stacklevel=3)
     return kept, kept_ids, dropped
+
+
+def _dropped_message(where, dropped, total, what, max_n_frac, length) -> str:
+    return (f"{where}: dropped {len(dropped)} of {total} {what} with more than {max_n_frac:.0%} N "
+            f"(or other non-ACGT codes) in the central {length} bp (first: {dropped[0]!r})")
+
+
+def _enough(kept, dropped, total, need, where, what, max_n_frac, length) -> None:
+    """Raise one error line if fewer than ``need`` windows are left, else warn once about the dropped ones."""
+    if len(kept) < need:
+        why = (f" ({len(dropped)} of {total} dropped: more than {max_n_frac:.0%} N or other non-ACGT codes "
+               f"in the central {length} bp)") if dropped else ""
+        raise ValueError(f"{where}: only {len(kept)} usable {what}{why}; need at least {need}")
+    if dropped:
+        warnings.warn(_dropped_message(where, dropped, total, what, max_n_frac, length), stacklevel=3)
 
 
 def _split_indices(n: int, seed: int, valid_frac: float, test_frac: float) -> tuple[np.ndarray, ...]:
@@ -579,16 +592,9 @@ def make_task(
         raise ValueError("peaks and ids must have the same length")
     if len(peaks) == 0:
         raise ValueError(f"{source or name}: no peaks")
-    with warnings.catch_warnings(record=True) as caught:  # one message if too few are left: the error
-        warnings.simplefilter("always")
-        pos, pos_ids, dropped = usable_windows(peaks, ids, length, short=short, max_n_frac=max_n_frac,
-                                               where=source or name)
-    if len(pos) < 10:
-        why = (f" ({len(dropped)} of {len(peaks)} dropped: more than {max_n_frac:.0%} N or other non-ACGT codes "
-               f"in the central {length} bp)") if dropped else ""
-        raise ValueError(f"{source or name}: only {len(pos)} usable peaks{why}; need at least 10 to split")
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    pos, pos_ids, dropped = usable_windows(peaks, ids, length, short=short, max_n_frac=max_n_frac,
+                                           where=source or name, warn=False)
+    _enough(pos, dropped, len(peaks), 10, source or name, "peaks", max_n_frac, length)
     rng = np.random.default_rng(seed)
     neg = [dinucleotide_shuffle(s, rng) for s in pos]
     splits = []
@@ -668,12 +674,11 @@ def deepbind_task(
     name = name or train_path.name.split("_")[0].split(".")[0]
     seqs, labels, ids = read_deepbind(train_path)
     where = str(train_path)
-    pos, pos_ids, dropped = usable_windows([s for s, y in zip(seqs, labels) if y == 1],
-                                           [i for i, y in zip(ids, labels) if y == 1],
-                                           length, short=short, max_n_frac=max_n_frac, where=where)
+    bound = [(s, i) for s, i, y in zip(seqs, ids, labels) if y == 1]
+    pos, pos_ids, dropped = usable_windows([s for s, _ in bound], [i for _, i in bound], length, short=short,
+                                           max_n_frac=max_n_frac, where=where, warn=False)
+    _enough(pos, dropped, len(bound), 10, where, "bound (Bound = 1) rows", max_n_frac, length)
     neg_given = [(s, i) for s, i, y in zip(seqs, ids, labels) if y == 0]
-    if len(pos) < 10:
-        raise ValueError(f"{where}: only {len(pos)} usable bound (Bound = 1) rows; need at least 10")
     if neg_given:
         neg, neg_ids, dropped_neg = usable_windows([s for s, _ in neg_given], [i for _, i in neg_given], length,
                                                    short=short, max_n_frac=max_n_frac, where=where,

@@ -147,7 +147,7 @@ def _small_run(tf: str, n: int, arch: str, seed: int) -> dict:
             "train_seconds": round(secs, 1), **m}
 
 
-def small_sets(n_jobs: int = 1) -> None:
+def small_sets(n_jobs: int = 2) -> None:
     """Test AUROC vs number of peaks: MAFK and POU5F1 subsampled to 250, 500
     and 1,000 peaks (3 seeds each), every architecture with its default
     training settings, one torch thread per run.  Resumable: finished runs
