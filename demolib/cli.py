@@ -33,11 +33,7 @@ from typing import Callable, Iterator
 
 __all__ = ["main", "build_parser", "positive_int", "nonneg_int", "train_lock_path"]
 
-# The names of demolib.models.ARCHS and SIZES (the architecture registry; a
-# test checks they agree), spelled out so that parsing and checking the
-# arguments does not import torch: a bad option or file fails at once.
-ARCHS = ("cnn", "rnn", "cnn-rnn")
-SIZES = ("small", "medium", "large")
+from .architectures import ARCHS, SIZES  # the registry, without importing torch
 CHECKPOINT_FILES = ("checkpoint.json", "weights.pt")
 
 

@@ -526,10 +526,12 @@ def test_atomic_write_names_the_target_not_the_temporary_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_names_match_the_registry():
-    from demolib import models
-
-    assert cli.ARCHS == models.ARCHS and cli.SIZES == models.SIZES
+def test_cli_reads_the_registry_without_torch():
+    code = ("import sys; from demolib import cli; from demolib.architectures import ARCHITECTURES; "
+            "p = cli.build_parser(); print('torch' in sys.modules, p._subparsers._group_actions[0]"
+            ".choices['train']._option_string_actions['--arch'].choices == tuple(ARCHITECTURES))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]
 
 
 @pytest.mark.parametrize("field, value", [("pool", 0), ("conv_channels", 0), ("hidden", 0), ("layers", 0),
