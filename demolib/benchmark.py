@@ -49,7 +49,7 @@ class Job:
         Shipped dataset name (``"MYC"``) or, for a user's DeepBind directory,
         the file stem (``"MYC_H1-hESC_c-Myc_Stanford"``).
     arch, size : str
-        See :data:`demolib.models.ARCHITECTURES`.
+        See :data:`demolib.architectures.ARCHITECTURES`.
     seed : int
     train_path, test_path : str or None
         DeepBind-format files for datasets that are not shipped.
@@ -104,7 +104,7 @@ def make_jobs(tfs=(), archs=("cnn", "rnn", "cnn-rnn"), sizes=("medium",), *, dee
         (the paper shows the best model beside a smaller and a larger one on
         a few TFs).  Empty: every dataset gets every size.
     """
-    from .models import ARCHITECTURES, SIZES
+    from .architectures import ARCHITECTURES, SIZES
 
     for a in archs:
         if a not in ARCHITECTURES:
@@ -140,7 +140,7 @@ def train_config_for(job: Job, **overrides):
     every architecture and TF: at least 3,000 gradient steps within its epochs
     (a round is several passes on small sets), at most 6,000, early stopping
     on validation AUROC as usual."""
-    from .models import ARCHITECTURES
+    from .architectures import ARCHITECTURES
     from .train import default_train_config
 
     budget = dict(ARCHITECTURES[job.arch].benchmark_budget)
@@ -321,7 +321,7 @@ def _wide(rows: list[dict], metric: str) -> tuple[list[str], list[str], np.ndarr
 
 
 def _model_order(m: str) -> tuple:
-    from .models import ARCHITECTURES, SIZES
+    from .architectures import ARCHITECTURES, SIZES
 
     if m in BASELINES:
         return (1, list(BASELINES).index(m), 0)

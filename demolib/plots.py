@@ -37,7 +37,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import MaxNLocator
 
-from .models import ARCHITECTURES, ARCHS
+from .architectures import ARCHITECTURES, ARCHS
 from .data import ALPHABET, DATA_DIR, Motif, Site, canonical_name, jaspar_motif, one_hot
 from .motifs import information_content, max_ic_window
 from .utils import torch_threads

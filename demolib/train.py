@@ -142,7 +142,7 @@ def default_train_config(arch: str, **overrides) -> TrainConfig:
     300,000 for the RNN; see :class:`TrainConfig`), which only matters below
     about 1,500 peaks.
     """
-    from .models import architecture
+    from .architectures import architecture
 
     common = dict(batch_size=None)
     base = architecture(arch).train_defaults
