@@ -284,7 +284,8 @@ def cmd_train(args) -> int:
 
         _set_threads(args.threads)
         config = models.preset(args.arch, args.size, seq_len=ds.length)
-        overrides = {k: getattr(args, k) for k in ("epochs", "lr", "patience", "min_epochs")
+        overrides = {k: getattr(args, k) for k in ("epochs", "lr", "patience", "min_epochs", "min_samples",
+                                                   "batch_size")
                      if getattr(args, k) is not None}
         tc = train.default_train_config(args.arch, seed=args.seed, **overrides)
         ck, test = train.train_dataset_model(ds, config, args.out, tc, progress=not args.quiet, device=args.device)
@@ -537,6 +538,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lr", type=_learning_rate, help="Adam learning rate, in (0, 1]")
     s.add_argument("--patience", type=nonneg_int)
     s.add_argument("--min-epochs", dest="min_epochs", type=nonneg_int)
+    s.add_argument("--min-samples", dest="min_samples", type=nonneg_int,
+                   help="training sequences seen at least (default 50,000; RNN 300,000; 0: exactly --epochs passes)")
+    s.add_argument("--batch-size", dest="batch_size", type=positive_int,
+                   help="minibatch (default: 256, smaller for small sets)")
     s.add_argument("--device", type=_device, default=None, help="cpu or cuda (default: cuda if available)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     common(s)

@@ -56,6 +56,7 @@ __all__ = [
     "auroc_rows",
     "auto_batch_size",
     "schedule",
+    "replay_early_stop",
     "DID_NOT_LEARN_AUROC",
     "evaluate",
     "save_checkpoint",
@@ -419,6 +420,26 @@ def fit(
     model.load_state_dict(best[2])
     model.eval()
     return TrainResult(model, history, best[1], best[3], time.perf_counter() - t0)
+
+
+def replay_early_stop(history: list[dict], patience: int, min_epochs: int = 0) -> tuple[int, int, float]:
+    """Replay :func:`fit`'s stopping rule on a recorded history (chapter 05).
+
+    Training is deterministic and the rule does not change the epochs before
+    it fires, so this is exactly where a run with another ``patience`` or
+    ``min_epochs`` would have stopped.
+
+    Returns
+    -------
+    (stop epoch, best epoch, best validation AUROC)
+    """
+    best_auc, best_ep = -1.0, 0
+    for h in history:
+        if h["valid_auroc"] > best_auc:
+            best_auc, best_ep = h["valid_auroc"], h["epoch"]
+        if h["epoch"] >= max(min_epochs, 1) and h["epoch"] - best_ep >= patience:
+            break
+    return h["epoch"], best_ep, best_auc
 
 
 # --------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def test_datasets_lists_counts(capsys):
 def test_train_fasta_then_evaluate(peak_fasta, tmp_path, capsys):
     ck = tmp_path / "ck"
     rc = main(["train", "--fasta", str(peak_fasta), "--name", "MYTF", "--arch", "cnn", "--size", "small",
-               "--out", str(ck), "--epochs", "8", "--lr", "0.003", "--quiet", "--seed", "1"])
+               "--out", str(ck), "--epochs", "8", "--lr", "0.003", "--quiet", "--seed", "1", "--min-samples", "0"])
     assert rc == 0
     res = last_json(capsys.readouterr().out)
     assert {"auroc", "auprc", "accuracy"} <= set(res) and res["dataset"] == "MYTF"

@@ -162,12 +162,6 @@ def unreadable(w: Path, d: Path) -> None:
 CLEAN60 = fasta(peaks(60, 4))
 DB60 = deepbind([(s, "1") for s in peaks(60, 5).values()])
 AMBIGUOUS = fasta({f"amb{i}": ("NNRYKMSWBDHV"[i % 12] * 101) for i in range(60)})
-# `python -m demolib` training with plain TrainConfig settings: the CLI's defaults also ask
-# for a minimum number of gradient steps / samples (so that small peak sets learn), which
-# costs seconds to minutes here and tests nothing about bad input.
-QUICK = ("-c", "import sys, demolib.train as t\n"
-               "t.default_train_config = lambda arch, **kw: t.TrainConfig(**kw)\n"
-               "from demolib.cli import main\nsys.exit(main(sys.argv[1:]))")
 BUG = ("-c", "import sys, demolib.data as d\n"
              "def boom(*a, **k):\n    raise RuntimeError('simulated bug')\n"
              "d.dataset_from_fasta = boom\n"
@@ -383,8 +377,9 @@ def test_train_writes_the_pair_and_nothing_else(work, tmp_path):
     no lock file and no temporary directory are left beside it."""
     shutil.copy(work / "clean.fa", tmp_path / "clean.fa")
     (tmp_path / "run").mkdir()
-    r = subprocess.run([sys.executable, *QUICK, "train", "--fasta", "../clean.fa", "--name", "X", "--arch",
-                        "cnn", "--size", "small", "--epochs", "1", "--quiet", "--out", "ck"], cwd=tmp_path / "run",
+    r = subprocess.run([sys.executable, "-m", "demolib", "train", "--fasta", "../clean.fa", "--name", "X", "--arch",
+                        "cnn", "--size", "small", "--epochs", "1", "--min-samples", "0", "--quiet", "--out", "ck"],
+                       cwd=tmp_path / "run",
                        capture_output=True, text=True, timeout=300, env=ENV)
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
@@ -421,7 +416,7 @@ def test_ctrl_c_during_training(work, tmp_path, quiet):
     """SIGINT while training: exit 130, one line, no checkpoint, no lock file, no temporary files."""
     err = tmp_path / "stderr.txt"
     out = tmp_path / "run" / "ck"  # the missing parent is created for the lock, and removed again
-    argv = [sys.executable, *QUICK, "train", "--fasta", str(work / "clean.fa"), "--name", "X", "--arch",
+    argv = [sys.executable, "-m", "demolib", "train", "--fasta", str(work / "clean.fa"), "--name", "X", "--arch",
             "cnn", "--size", "small", "--epochs", "100000", "--patience", "100000", "--out", str(out)]
     with open(err, "w") as fh:
         p = subprocess.Popen(argv + (["--quiet"] if quiet else []), stderr=fh, stdout=subprocess.PIPE, env=ENV)
