@@ -69,6 +69,8 @@ __all__ = [
     "dashboard",
     "dashboard_size",
     "cached_classopt",
+    "ground_truth_auroc",
+    "sanity_cascade",
 ]
 
 COLORS: dict[str, str] = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
@@ -1027,3 +1029,121 @@ def cached_classopt(tf: str, arch: str, *, directory: str | Path | None = None, 
     from .train import load_committed
 
     return _as_pwm(class_optimization(load_committed(tf, arch).model, **kw).pwm)
+
+
+# --------------------------------------------------------------------------
+# Attribution benchmarks: ground truth and sanity checks
+# --------------------------------------------------------------------------
+def _method_labels() -> dict[str, str]:
+    from .attribution import ATTRIBUTIONS
+
+    return {n: s.label for n, s in ATTRIBUTIONS.items()}
+
+
+def ground_truth_auroc(rows: Sequence[Mapping], fig: Figure | None = None, *, metric: str = "auroc") -> Figure:
+    """Mean per-sequence AUROC (or AUPRC) of each attribution method against
+    the planted sites, with its 95% bootstrap CI; one panel per TF, one colour
+    per architecture.
+
+    Parameters
+    ----------
+    rows : records of :func:`demolib.ground_truth.benchmark`
+        (``tf``, ``arch``, ``method``, ``{metric}_mean``, ``{metric}_ci``;
+        ``data/results/ground_truth.json``).
+    fig : Figure, optional
+        Drawn into (a new one otherwise).
+    metric : "auroc" or "auprc"
+
+    Returns
+    -------
+    Figure
+    """
+    import pandas as pd
+    import seaborn as sns
+
+    if metric not in ("auroc", "auprc"):
+        raise ValueError(f"metric must be 'auroc' or 'auprc', got {metric!r}")
+    labels = _method_labels()
+    df = pd.DataFrame([{"tf": r["tf"], "arch": r["arch"], "method": r["method"], "mean": r[f"{metric}_mean"],
+                        "lo": r[f"{metric}_ci"][0], "hi": r[f"{metric}_ci"][1]} for r in rows])
+    if df.empty:
+        raise ValueError("no rows to draw")
+    methods = [m for m in labels if m in set(df["method"])]
+    methods += [m for m in dict.fromkeys(df["method"]) if m not in methods]
+    archs = [a for a in ARCH_ORDER if a in set(df["arch"])]
+    archs += [a for a in dict.fromkeys(df["arch"]) if a not in archs]
+    tfs = sorted(df["tf"].unique())
+    colors = dict(zip(archs, sns.color_palette(n_colors=len(archs))))
+    fig = fig if fig is not None else plt.figure(figsize=(2.2 * len(tfs) + 2.6, 0.3 * len(methods) * len(archs) + 1.3))
+    with sns.axes_style("whitegrid"):
+        axes = fig.subplots(1, len(tfs), sharex=True, sharey=True, squeeze=False)[0]
+    offsets = (np.arange(len(archs)) - (len(archs) - 1) / 2) * (0.6 / max(len(archs), 1))
+    for ax, tf in zip(axes, tfs):
+        sub = df[df["tf"] == tf]
+        for arch, off in zip(archs, offsets):
+            d = sub[sub["arch"] == arch].set_index("method").reindex(methods).dropna(subset=["mean"])
+            y = np.array([methods.index(m) for m in d.index]) + off
+            ax.errorbar(d["mean"], y, xerr=[d["mean"] - d["lo"], d["hi"] - d["mean"]], fmt="o", ms=4, lw=1.2,
+                        capsize=0, color=colors[arch], label=ARCH_LABELS.get(arch, arch))
+        if metric == "auroc":
+            ax.axvline(0.5, color="0.5", lw=0.8, ls=":")
+        ax.set_yticks(range(len(methods)), [labels.get(m, m) for m in methods], fontsize=8)
+        ax.set_ylim(len(methods) - 0.5, -0.5)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.set_title(tf, fontsize=9)
+        sns.despine(ax=ax, left=True)
+    axes[len(axes) // 2].set_xlabel(f"mean per-sequence {metric.upper()} against planted sites (95% CI)", fontsize=9)
+    handles, names = axes[-1].get_legend_handles_labels()
+    axes[-1].legend(handles, names, fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    return fig
+
+
+def sanity_cascade(rows: Sequence[Mapping], fig: Figure | None = None, *, threshold: float | None = None) -> Figure:
+    """Spearman rho between the trained model's maps and those after cascading
+    weight randomization (top layer first), one panel per architecture, one
+    line per method: the mean over datasets, the band their range.
+
+    Parameters
+    ----------
+    rows : records of :func:`demolib.sanity.run` (``arch``, ``method``,
+        ``step``, ``layer``, ``rho_abs``; ``data/results/sanity.json``)
+    fig : Figure, optional
+    threshold : float, optional
+        Drawn as a dotted line (the flagging threshold).
+
+    Returns
+    -------
+    Figure
+    """
+    import pandas as pd
+    import seaborn as sns
+
+    df = pd.DataFrame(list(rows))
+    if df.empty:
+        raise ValueError("no rows to draw")
+    labels = _method_labels()
+    df["method name"] = df["method"].map(lambda m: labels.get(m, m))
+    archs = [a for a in ARCH_ORDER if a in set(df["arch"])]
+    fig = fig if fig is not None else plt.figure(figsize=(3.2 * len(archs) + 1.6, 3.0))
+    axes = fig.subplots(1, len(archs), sharey=True, squeeze=False)[0]
+    hue_order = [labels[m] for m in labels if labels[m] in set(df["method name"])]
+    for ax, arch in zip(axes, archs):
+        sub = df[df["arch"] == arch]
+        sns.lineplot(data=sub, x="step", y="rho_abs", hue="method name", hue_order=hue_order, estimator="mean",
+                     errorbar=("pi", 100), marker="o", markersize=4, ax=ax, legend=ax is axes[-1])
+        steps = sub.drop_duplicates("step").sort_values("step")
+        ax.set_xticks(steps["step"].tolist(), [f"+{n}" if s else "trained" for s, n in zip(steps["step"], steps["layer"])],
+                      rotation=35, ha="right", fontsize=7)
+        if threshold is not None:
+            ax.axhline(threshold, color="0.4", lw=0.8, ls=":")
+        ax.axhline(0, color="0.8", lw=0.6)
+        ax.set_title(ARCH_LABELS.get(arch, arch), fontsize=9)
+        ax.set_xlabel("layers re-initialized (top first)")
+        ax.set_ylabel("Spearman rho with trained maps")
+    leg = axes[-1].get_legend()
+    if leg is not None:
+        leg.set_title(None)
+        sns.move_legend(axes[-1], "upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
+    fig.tight_layout()
+    return fig

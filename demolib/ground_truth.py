@@ -1,0 +1,301 @@
+"""Attribution maps scored against planted motif positions (synthetic data).
+
+On a synthetic set every positive sequence carries a planted motif instance
+at a known place (``Split.sites``).  Following Koo & Ploenzke (Nature
+Machine Intelligence 2021), an attribution method is scored per sequence:
+the positions inside a planted site are the positives (label 1), all others
+negatives (label 0), the method's ``per_position`` map is the score, and the
+AUROC and AUPRC of that ranking are taken; then they are averaged over the
+positive test sequences, with a 95% bootstrap CI over sequences
+(``scipy.stats.bootstrap``, seeded).
+
+Ties: the AUROC counts a tied (positive, negative) pair as 1/2 (the
+Mann-Whitney statistic with average ranks); the AUPRC is the average
+precision with all positions of one score entering at one threshold
+(scikit-learn's ``average_precision_score`` convention), so neither depends
+on the order of positions.  A map that is constant on a sequence therefore
+scores AUROC 0.5 and AUPRC = the fraction of site positions.
+
+:func:`per_sequence_auc` is the vectorized computation; the tests check it
+against scikit-learn one sequence at a time.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+from scipy import stats
+
+from .data import Site
+
+__all__ = [
+    "SYNTHETIC",
+    "ARCHS",
+    "GroundTruth",
+    "site_mask",
+    "per_sequence_auc",
+    "mean_ci",
+    "score_map",
+    "score_method",
+    "benchmark",
+]
+
+SYNTHETIC = ("synthetic-GATA1", "synthetic-MAFK", "synthetic-NFYB")
+"""Synthetic datasets with committed checkpoints."""
+ARCHS = ("cnn", "cnn-rnn")
+"""Architectures with committed synthetic checkpoints."""
+
+
+@dataclass(frozen=True)
+class GroundTruth:
+    """Per-sequence AUROC / AUPRC of one method's maps against planted sites.
+
+    Attributes
+    ----------
+    auroc, auprc : np.ndarray, float64, shape (n,)
+        One value per scored sequence (sequences without a site are left out).
+    auroc_mean, auprc_mean : float
+        Means over sequences.
+    auroc_ci, auprc_ci : tuple of float
+        95% bootstrap CI of the mean (BCa, ``n_resamples`` resamples of the
+        sequences, seeded).
+    chance_auprc : float
+        Mean fraction of site positions per sequence: the AUPRC of a random map.
+    n : int
+        Sequences scored.
+    """
+
+    auroc: np.ndarray
+    auprc: np.ndarray
+    auroc_mean: float
+    auroc_ci: tuple[float, float]
+    auprc_mean: float
+    auprc_ci: tuple[float, float]
+    chance_auprc: float
+    n: int
+    info: dict = field(default_factory=dict)
+
+    def to_row(self, per_sequence: bool = True, digits: int = 4) -> dict:
+        """JSON-ready dict (per-sequence arrays rounded to ``digits``, or left out)."""
+        d = asdict(self)
+        for k in ("auroc", "auprc"):
+            if per_sequence:
+                d[k] = [round(float(v), digits) for v in getattr(self, k)]
+            else:
+                del d[k]
+        for k in ("auroc_mean", "auprc_mean", "chance_auprc"):
+            d[k] = round(float(d[k]), digits)
+        for k in ("auroc_ci", "auprc_ci"):
+            d[k] = [round(float(v), digits) for v in d[k]]
+        d.update(d.pop("info"))
+        return d
+
+
+def site_mask(sites: Sequence[Iterable[Site]], length: int) -> np.ndarray:
+    """Labels per position: True inside any planted site (``start <= j < end``).
+
+    Parameters
+    ----------
+    sites : sequence (length N) of iterables of Site
+    length : int
+        L.
+
+    Returns
+    -------
+    np.ndarray, bool, shape (N, L)
+    """
+    mask = np.zeros((len(sites), int(length)), dtype=bool)
+    for i, ss in enumerate(sites):
+        for s in ss:
+            if not 0 <= s.start < s.end <= length:
+                raise ValueError(f"site {s} of sequence {i} lies outside [0, {length})")
+            mask[i, s.start : s.end] = True
+    return mask
+
+
+def _average_precision(score: np.ndarray, label: np.ndarray) -> float:
+    """Average precision of one sequence, ties entering at one threshold."""
+    order = np.argsort(-score, kind="stable")
+    s, y = score[order], label[order]
+    # last index of every run of equal scores
+    ends = np.flatnonzero(np.r_[s[1:] != s[:-1], True])
+    tp = np.cumsum(y)[ends]
+    n_at = ends + 1
+    precision = tp / n_at
+    recall = tp / y.sum()
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+def per_sequence_auc(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """AUROC and AUPRC of each row's scores against its labels.
+
+    Parameters
+    ----------
+    scores : np.ndarray, shape (N, L)
+        Higher = more important.
+    labels : np.ndarray, bool, shape (N, L)
+        Rows need at least one True and one False (others give NaN).
+
+    Returns
+    -------
+    auroc, auprc : np.ndarray, float64, shape (N,)
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    labels = np.asarray(labels, dtype=bool)
+    if scores.shape != labels.shape or scores.ndim != 2:
+        raise ValueError(f"scores and labels must both be (N, L), got {scores.shape} and {labels.shape}")
+    if not np.isfinite(scores).all():
+        raise ValueError("scores contain NaN or infinite values")
+    n_pos = labels.sum(axis=1)
+    n_neg = labels.shape[1] - n_pos
+    ranks = stats.rankdata(scores, axis=1)  # average ranks: ties count 1/2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auroc = ((ranks * labels).sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    auprc = np.array([_average_precision(s, y) if 0 < p < len(y) else np.nan
+                      for s, y, p in zip(scores, labels, n_pos)])
+    auroc[(n_pos == 0) | (n_neg == 0)] = np.nan
+    return auroc, auprc
+
+
+def mean_ci(values: np.ndarray, *, seed: int = 0, n_resamples: int = 2000,
+            confidence: float = 0.95) -> tuple[float, tuple[float, float]]:
+    """Mean of ``values`` and its bootstrap CI (``scipy.stats.bootstrap``, BCa, seeded).
+
+    A constant sample (where BCa is undefined) gets the degenerate interval
+    (v, v); fewer than two values give (nan, nan).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        return float("nan"), (float("nan"), float("nan"))
+    m = float(v.mean())
+    if len(v) < 2:
+        return m, (float("nan"), float("nan"))
+    if np.all(v == v[0]):
+        return m, (m, m)
+    res = stats.bootstrap((v,), np.mean, confidence_level=confidence, n_resamples=n_resamples, method="BCa",
+                          rng=np.random.default_rng(seed))
+    lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    return m, (lo, hi)
+
+
+def score_map(per_position: np.ndarray, sites: Sequence[Iterable[Site]], *, seed: int = 0,
+              n_resamples: int = 2000, **info) -> GroundTruth:
+    """Score a (N, L) per-position map against the planted ``sites`` of the same N sequences.
+
+    Sequences without a site (or covered entirely by sites) are left out and
+    counted in ``info["skipped"]``.
+    """
+    pp = np.asarray(per_position)
+    if pp.ndim != 2 or pp.shape[0] != len(sites):
+        raise ValueError(f"per_position must be (N, L) with N = len(sites) = {len(sites)}, got {pp.shape}")
+    labels = site_mask(sites, pp.shape[1])
+    keep = labels.any(axis=1) & ~labels.all(axis=1)
+    auroc, auprc = per_sequence_auc(pp[keep], labels[keep])
+    am, aci = mean_ci(auroc, seed=seed, n_resamples=n_resamples)
+    pm, pci = mean_ci(auprc, seed=seed, n_resamples=n_resamples)
+    return GroundTruth(auroc, auprc, am, aci, pm, pci, float(labels[keep].mean(axis=1).mean()) if keep.any() else
+                       float("nan"), int(keep.sum()), info={**info, "skipped": int((~keep).sum())})
+
+
+def score_method(model, split, method: str, *, n: int | None = None, seed: int = 0, n_resamples: int = 2000,
+                 **kw) -> GroundTruth:
+    """Ground-truth AUROC / AUPRC of one registered method on one model.
+
+    Parameters
+    ----------
+    model : nn.Module
+    split : demolib.data.Split
+        Sequences with planted ``sites`` (e.g. ``load_dataset("synthetic-MAFK").test.positives()``).
+    method : str
+        A key of :data:`demolib.attribution.ATTRIBUTIONS` that applies to the model.
+    n : int, optional
+        Score a seeded random subset of ``n`` sequences (all by default).
+    seed : int
+        Seeds the subset, the method (where it takes a seed) and the bootstrap.
+    **kw
+        Passed to the method.
+
+    Returns
+    -------
+    GroundTruth
+        ``info`` holds ``method`` and ``seconds`` (the attribution's wall time).
+    """
+    from .attribution import attribute, method as method_spec
+
+    spec = method_spec(method)
+    if n is not None and n < len(split):
+        idx = np.sort(np.random.default_rng(seed).choice(len(split), size=int(n), replace=False))
+        split = split.subset(idx)
+    if "seed" in _params(spec.fn):
+        kw.setdefault("seed", seed)
+    t = time.perf_counter()
+    a = attribute(model, split.X, method, **kw)
+    secs = time.perf_counter() - t
+    return score_map(a.per_position, split.sites, seed=seed, n_resamples=n_resamples, method=method,
+                     seconds=round(secs, 2))
+
+
+def _params(fn) -> set[str]:
+    import inspect
+
+    return set(inspect.signature(fn).parameters)
+
+
+def benchmark(datasets: Sequence[str] = SYNTHETIC, archs: Sequence[str] = ARCHS, methods: Sequence[str] | None = None,
+              *, n: int | None = None, seed: int = 0, n_resamples: int = 2000, per_sequence: bool = True,
+              progress: bool = True) -> list[dict]:
+    """Every registered method that applies, on every committed synthetic checkpoint.
+
+    Parameters
+    ----------
+    datasets : sequence of str
+        Synthetic dataset names (default: GATA1, MAFK, NFYB).
+    archs : sequence of str
+        Architectures (default: those with committed synthetic checkpoints).
+    methods : sequence of str, optional
+        Method names (default: all registered); those that do not apply to
+        a model are skipped.
+    n : int, optional
+        Seeded subset of the positive test sequences (all by default).
+    seed, n_resamples : int
+        As :func:`score_method`.
+    per_sequence : bool
+        Keep the per-sequence AUROC / AUPRC lists in the rows.
+    progress : bool
+        tqdm bar over (dataset, arch, method).
+
+    Returns
+    -------
+    list of dict
+        One row per (dataset, arch, method): ``dataset``, ``tf``, ``arch``,
+        ``method``, ``n``, ``auroc_mean``, ``auroc_ci``, ``auprc_mean``,
+        ``auprc_ci``, ``chance_auprc``, ``seconds`` (and ``auroc``,
+        ``auprc`` lists).
+    """
+    from tqdm.auto import tqdm
+
+    from . import data, train
+    from .attribution import ATTRIBUTIONS, applicable, method as method_spec
+
+    names = list(ATTRIBUTIONS) if methods is None else [method_spec(m).name for m in methods]
+    jobs = []
+    for ds in datasets:
+        for arch in archs:
+            jobs.append((ds, arch))
+    rows: list[dict] = []
+    bar = tqdm(total=len(jobs) * len(names), desc="ground truth", disable=not progress)
+    for ds, arch in jobs:
+        model = train.load_committed(ds, arch).model
+        split = data.load_dataset(ds).test.positives()
+        for name in names:
+            bar.set_postfix_str(f"{ds} {arch} {name}")
+            if applicable(name, model):
+                gt = score_method(model, split, name, n=n, seed=seed, n_resamples=n_resamples)
+                tf = ds.split("-", 1)[1] if ds.startswith("synthetic-") else ds
+                rows.append({"dataset": ds, "tf": tf, "arch": arch, **gt.to_row(per_sequence)})
+            bar.update(1)
+    bar.close()
+    return rows
