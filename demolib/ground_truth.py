@@ -39,6 +39,7 @@ __all__ = [
     "mean_ci",
     "score_map",
     "score_method",
+    "diagnostics",
     "benchmark",
 ]
 
@@ -221,7 +222,8 @@ def score_method(model, split, method: str, *, n: int | None = None, seed: int =
     Returns
     -------
     GroundTruth
-        ``info`` holds ``method`` and ``seconds`` (the attribution's wall time).
+        ``info`` holds ``method``, ``seconds`` (the attribution's wall time)
+        and the method's :func:`diagnostics`.
     """
     from .attribution import attribute, method as method_spec
 
@@ -235,7 +237,26 @@ def score_method(model, split, method: str, *, n: int | None = None, seed: int =
     a = attribute(model, split.X, method, **kw)
     secs = time.perf_counter() - t
     return score_map(a.per_position, split.sites, seed=seed, n_resamples=n_resamples, method=method,
-                     seconds=round(secs, 2))
+                     seconds=round(secs, 2), **diagnostics(a))
+
+
+def diagnostics(a) -> dict:
+    """Summary of a method's own accuracy checks, where it reports them.
+
+    ``completeness_gap_rel_median`` (integrated gradients): median over
+    sequences of ``|sum(attr) - (S(x) - mean S(x'))| / |S(x) - mean S(x')|``;
+    ``convergence_delta_max`` (DeepLIFT/SHAP): the largest summation-to-delta
+    error over (sequence, reference) pairs.
+    """
+    out = {}
+    if "completeness_gap" in a.info:
+        total = np.abs(a.score - a.info["baseline_score"]).astype(np.float64)
+        rel = np.abs(a.info["completeness_gap"]) / np.maximum(total, 1e-6)
+        out["completeness_gap_rel_median"] = round(float(np.median(rel)), 4) if len(rel) else None
+    if "convergence_delta" in a.info:
+        d = a.info["convergence_delta"]
+        out["convergence_delta_max"] = float(f"{float(d.max()):.3g}") if d.size else None
+    return out
 
 
 def _params(fn) -> set[str]:

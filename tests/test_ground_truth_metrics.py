@@ -114,3 +114,14 @@ def test_ground_truth_figure_has_one_panel_per_tf():
         plots.ground_truth_auroc(rows, metric="f1")
     with pytest.raises(ValueError, match="no rows"):
         plots.ground_truth_auroc([])
+
+
+def test_diagnostics_summarize_completeness_and_convergence():
+    from demolib.attribution import Attribution
+
+    a = Attribution("integrated-gradients", np.zeros((2, 4, 5)), np.zeros((2, 5)), np.zeros(2), np.array([2.0, 1.0]),
+                    info={"completeness_gap": np.array([0.2, -0.3]), "baseline_score": np.array([0.0, 0.0])})
+    assert G.diagnostics(a) == {"completeness_gap_rel_median": pytest.approx(0.2)}  # median of 0.1, 0.3
+    d = Attribution("deeplift-shap", np.zeros((1, 4, 5)), np.zeros((1, 5)), np.zeros(1), np.zeros(1),
+                    info={"convergence_delta": np.array([[1e-7, 3e-6]])})
+    assert G.diagnostics(d) == {"convergence_delta_max": 3e-6}

@@ -128,7 +128,7 @@ def ism(
     X,
     *,
     target: int = 1,
-    batch_size: int = 512,
+    batch_size: int = 128,
     method: str = "auto",
     progress: bool | None = None,
 ) -> Attribution:
@@ -144,7 +144,8 @@ def ism(
     target : int
         Class whose logit is mutated; 1 = bound.
     batch_size : int
-        Mutants per forward pass.
+        Mutants per forward pass (128 by default: on CPU larger batches are
+        slower for the LSTM models, whose activations then leave the cache).
     method : {"auto", "batched", "window"}
         ``"auto"``: ``"window"`` for a CNN, ``"batched"`` otherwise.
     progress : bool, optional
