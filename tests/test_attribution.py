@@ -21,11 +21,10 @@ from demolib.attribution.integrated_gradients import integrated_gradients, integ
 from demolib.attribution.ism import ism, ism_naive, ism_tangermeme
 from demolib.attribution._common import shuffled_baselines
 from demolib.data import ALPHABET, one_hot
-from demolib.models import build_model, preset
+from demolib.models import ARCHS, build_model, preset
 
 torch.set_num_threads(1)
 
-ARCHS = ["cnn", "rnn", "cnn-rnn"]
 L = 24
 
 
@@ -84,6 +83,17 @@ def test_unknown_method_fails_loudly_with_the_known_names():
         A.MethodSpec("x", "X", "ism:ism", frozenset({"telepathy"}))
     with pytest.raises(ValueError, match="unknown kind"):
         A.methods_for(model, kind="magic")
+
+
+def test_one_registry_entry_is_all_a_method_needs(monkeypatch):
+    """A new entry is listed, checked for its needs and run by attribute() with no other change."""
+    spec = A.MethodSpec("test-method", "Test", "correction:saliency_corrected", frozenset({"recurrent"}))
+    monkeypatch.setitem(A.ATTRIBUTIONS, "test-method", spec)
+    assert "test-method" in A.methods_for(_model("rnn"))
+    assert "test-method" not in A.methods_for(_model("cnn"))
+    assert A.attribute(_model("rnn"), _onehot(1), "test-method").values.shape == (1, 4, L)
+    with pytest.raises(ValueError, match="test-method needs 'recurrent'"):
+        A.attribute(_model("cnn"), _onehot(1), "test-method")
 
 
 def test_methods_for_each_architecture():
