@@ -109,9 +109,9 @@ def main(argv: list[str] | None = None) -> dict:
     cnn = load_committed("MAFK", "cnn").model
     X = _onehot(1000, 101, seed=1)
     ism(cnn, X[:10])  # warm-up
-    t_window = _median(lambda: ism(cnn, X, method="window", progress=False), max(1, args.ism_repeats))
+    t_window = _median(lambda: ism(cnn, X, implementation="window", progress=False), max(1, args.ism_repeats))
     t = time.perf_counter()
-    ism(cnn, X, method="batched", progress=False)
+    ism(cnn, X, implementation="batched", progress=False)
     t_batched = time.perf_counter() - t
     result["ism_cnn_medium_1000x101"] = {"window_median_s": round(t_window, 2), "repeats": max(1, args.ism_repeats),
                                          "batched_once_s": round(t_batched, 2), "mutants": 1000 * 101 * 3,

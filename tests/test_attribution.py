@@ -187,20 +187,20 @@ def test_ism_fast_equals_slow_reference_and_tangermeme(arch, over):
     np.testing.assert_allclose(tm, slow, atol=1e-5)
     methods = ["batched", "window"] if arch == "cnn" else ["batched"]
     for m in methods:
-        a = ism(model, X, method=m, batch_size=7)  # batches that cut through sequences
-        assert a.info["method"] == m
+        a = ism(model, X, implementation=m, batch_size=7)  # batches that cut through sequences
+        assert a.info["implementation"] == m
         np.testing.assert_allclose(a.values, slow, atol=1e-5, err_msg=m)
         assert (a.values[X == 1] == 0).all()  # no substitution at the base present
         np.testing.assert_allclose(a.per_position, np.abs(slow.sum(axis=1) / 3), atol=1e-5)
-    assert ism(model, X).info["method"] == methods[-1]
+    assert ism(model, X).info["implementation"] == methods[-1]
     assert np.abs(slow).max() > 1e-4  # the models are not flat
 
 
 def test_ism_window_only_for_the_cnn():
     with pytest.raises(ValueError, match="window"):
-        ism(_model("rnn"), _onehot(1), method="window")
-    with pytest.raises(ValueError, match="unknown ISM method"):
-        ism(_model("cnn"), _onehot(1), method="fast")
+        ism(_model("rnn"), _onehot(1), implementation="window")
+    with pytest.raises(ValueError, match="unknown ISM implementation"):
+        A.attribute(_model("cnn"), _onehot(1), method="ism", implementation="fast")
 
 
 def test_ism_at_an_unknown_base_tries_all_four():

@@ -11,7 +11,7 @@ DeepLIFT/SHAP, takes seconds to import).
 
 Entry points
 ------------
-:func:`attribute` (``attribute(model, X, "ism")``)
+:func:`attribute` (``attribute(model, X, "ism")`` or ``method="ism"``)
     Run a registered method; keyword arguments go to the method.
 :func:`methods_for` / :func:`applicable` / :func:`why_not`
     Which methods apply to a model, and if one does not, why.
@@ -239,6 +239,10 @@ ATTRIBUTIONS: dict[str, MethodSpec] = {
 
 def method(name: str) -> MethodSpec:
     """The registry entry of a method; an unknown name is a ValueError naming the known ones."""
+    return _spec(name)
+
+
+def _spec(name: str) -> MethodSpec:
     try:
         return ATTRIBUTIONS[name]
     except (KeyError, TypeError):
@@ -252,7 +256,7 @@ def _model_name(model: nn.Module) -> str:
 
 def why_not(name: str, model: nn.Module) -> str | None:
     """None if method ``name`` applies to ``model``, else the reason it does not."""
-    spec = method(name)
+    spec = _spec(name)
     for need in sorted(spec.needs):
         reason = NEEDS[need](model)
         if reason is not None:
@@ -279,18 +283,19 @@ def check_applicable(name: str, model: nn.Module) -> None:
         raise ValueError(reason)
 
 
-def attribute(model: nn.Module, X: Any, name: str, **kw: Any) -> Attribution:
-    """Run registered method ``name`` on ``model`` and one-hot ``X`` (N, 4, L).
+def attribute(model: nn.Module, X: Any, method: str, **kw: Any) -> Attribution:
+    """Run registered ``method`` on ``model`` and one-hot ``X`` (N, 4, L).
 
     Parameters
     ----------
     model : nn.Module
         A DeMo model; its weights and training flags are left as they were.
     X : np.ndarray or torch.Tensor, shape (N, 4, L) or (4, L)
-    name : str
+    method : str
         A key of :data:`ATTRIBUTIONS`.
     **kw
-        Passed to the method (e.g. ``steps=`` for integrated gradients).
+        Passed to the method's function (e.g. ``steps=`` for integrated
+        gradients, ``implementation=`` for ISM).
 
     Returns
     -------
@@ -302,6 +307,6 @@ def attribute(model: nn.Module, X: Any, name: str, **kw: Any) -> Attribution:
         Unknown method (the message lists the known ones) or a method that
         does not apply to the model (the message says why).
     """
-    spec = method(name)
-    check_applicable(name, model)
+    spec = _spec(method)
+    check_applicable(method, model)
     return spec.fn(model, X, **kw)

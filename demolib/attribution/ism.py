@@ -5,10 +5,10 @@ present, ``Delta[b, j] = S(x with b at j) - S(x)`` (``S`` the target logit).
 Three implementations, tested equal (and against tangermeme's
 ``saturation_mutagenesis``):
 
-:func:`ism` with ``method="batched"`` (any model)
+:func:`ism` with ``implementation="batched"`` (any model)
     every mutant of a batch of sequences is built by indexing and scored in
     large forward passes.
-:func:`ism` with ``method="window"`` (the CNN; the default there)
+:func:`ism` with ``implementation="window"`` (the CNN; the default there)
     a substitution at ``j`` only changes the last convolution layer's
     outputs whose receptive field covers ``j``, so only an input window of
     ``P (K - 1) + R`` bp around ``j`` is run through the convolutions (``R``
@@ -41,9 +41,9 @@ from ..models import ConvNet, min_length
 from . import Attribution, check_applicable
 from ._common import _as_input, _check_batch, _check_target, _eval_mode, forward_scores
 
-__all__ = ["ism", "ism_naive", "ism_tangermeme", "ISM_METHODS"]
+__all__ = ["ism", "ism_naive", "ism_tangermeme", "ISM_IMPLEMENTATIONS"]
 
-ISM_METHODS = ("auto", "batched", "window")
+ISM_IMPLEMENTATIONS = ("auto", "batched", "window")
 
 
 def _substitutions(x: torch.Tensor) -> torch.Tensor:
@@ -129,7 +129,7 @@ def ism(
     *,
     target: int = 1,
     batch_size: int = 128,
-    method: str = "auto",
+    implementation: str = "auto",
     progress: bool | None = None,
 ) -> Attribution:
     """In-silico saturation mutagenesis of the target logit.
@@ -146,7 +146,7 @@ def ism(
     batch_size : int
         Mutants per forward pass (128 by default: on CPU larger batches are
         slower for the LSTM models, whose activations then leave the cache).
-    method : {"auto", "batched", "window"}
+    implementation : {"auto", "batched", "window"}
         ``"auto"``: ``"window"`` for a CNN, ``"batched"`` otherwise.
     progress : bool, optional
         tqdm bar over mutants; default: shown for more than 100,000 mutants.
@@ -158,18 +158,19 @@ def ism(
         for every substitution, 0 at the base present (an effect, so the
         motif's own bases show as negative effects of mutating them away);
         ``per_position`` (N, L) = ``|mean over substitutions of Delta|``
-        (module docstring); ``info["method"]`` the implementation used.
+        (module docstring); ``info["implementation"]`` the one used.
     """
     check_applicable("ism", model)
     x = _as_input(model, X)
     target = _check_target(model, target)
     batch_size = _check_batch(batch_size)
-    if method not in ISM_METHODS:
-        raise ValueError(f"unknown ISM method {method!r}; choose one of {', '.join(ISM_METHODS)}")
-    if method == "window" and not _window_supported(model):
-        raise ValueError("method='window' needs a CNN of unpadded, unit-stride convolutions (ConvNet); "
+    if implementation not in ISM_IMPLEMENTATIONS:
+        raise ValueError(f"unknown ISM implementation {implementation!r}; "
+                         f"choose one of {', '.join(ISM_IMPLEMENTATIONS)}")
+    if implementation == "window" and not _window_supported(model):
+        raise ValueError("implementation='window' needs a CNN of unpadded, unit-stride convolutions (ConvNet); "
                          "use 'batched'")
-    use = ("window" if _window_supported(model) else "batched") if method == "auto" else method
+    use = ("window" if _window_supported(model) else "batched") if implementation == "auto" else implementation
     N, _, L = x.shape
     score, prob = forward_scores(model, x, target, batch_size)
     values = torch.zeros_like(x)
@@ -188,7 +189,7 @@ def ism(
     n_sub = (x != 1).sum(dim=1).clamp(min=1)  # substitutions per position
     per_pos = (values.sum(dim=1) / n_sub).abs()
     return Attribution("ism", values.cpu().numpy(), per_pos.cpu().numpy(), prob, score,
-                       info={"method": use, "target": int(target)})
+                       info={"implementation": use, "target": int(target)})
 
 
 def ism_naive(model: nn.Module, X, *, target: int = 1) -> np.ndarray:
