@@ -107,6 +107,7 @@ def deeplift_shap(
     target: int = 1,
     batch_size: int = 256,
     warning_threshold: float = 1e-3,
+    progress: bool | None = None,
 ) -> Attribution:
     """DeepLIFT/SHAP attributions of the target logit (tangermeme's rules).
 
@@ -127,6 +128,9 @@ def deeplift_shap(
         (sequence, reference) pairs per pass.
     warning_threshold : float
         tangermeme warns when a convergence delta exceeds it.
+    progress : bool, optional
+        tangermeme's progress bar over (sequence, reference) pairs; default:
+        shown for more than 2,000 pairs.
 
     Returns
     -------
@@ -160,7 +164,8 @@ def deeplift_shap(
     with _eval_mode(model):
         view.eval()
         mult = _tm_dls(view, x.cpu(), target=target, references=refs, batch_size=batch_size, raw_outputs=True,
-                       device=x.device, warning_threshold=warning_threshold)
+                       device=x.device, warning_threshold=warning_threshold,
+                       verbose=N * S > 2000 if progress is None else bool(progress))
     mult = mult.to(torch.float32)  # (N, S, 4, L), CPU
     xs = x.cpu().unsqueeze(1).expand(-1, S, -1, -1)
     proj = hypothetical_attributions((mult.reshape(N * S, 4, L),), (xs.reshape(N * S, 4, L),),

@@ -96,6 +96,7 @@ def integrated_gradients(
     target: int = 1,
     batch_size: int = 64,
     correct: bool = False,
+    progress: bool | None = None,
 ) -> Attribution:
     """Integrated gradients of the target logit, averaged over baselines.
 
@@ -125,6 +126,8 @@ def integrated_gradients(
         Subtract each position's mean over the four bases from the
         path-averaged gradient before multiplying by ``x - x'``
         (Majdandzic, Rajesh & Koo 2023; see :func:`.correction.ig_corrected`).
+    progress : bool, optional
+        tqdm bar over path points; default: shown for more than 20,000 points.
 
     Returns
     -------
@@ -153,10 +156,15 @@ def integrated_gradients(
     base_out = torch.zeros(N * R, dtype=x.dtype, device=x.device)
     score, prob = forward_scores(model, x, target, batch_size)
     base_flat, diff_flat = base.reshape(N * R, 4, L), diff.reshape(N * R, 4, L)
-    with _eval_mode(model), _rnn_backward_ok(model, x.device), torch.enable_grad():
+    from tqdm.auto import tqdm
+
+    n_pts = N * R * P
+    show = n_pts > 20_000 if progress is None else progress
+    with _eval_mode(model), _rnn_backward_ok(model, x.device), torch.enable_grad(), \
+            tqdm(total=n_pts, disable=not show, desc="integrated gradients", unit="point") as bar:
         # every (sequence, baseline, path point) in chunks of batch_size, wherever a sequence ends
-        for k in range(0, N * R * P, batch_size):
-            idx = torch.arange(k, min(k + batch_size, N * R * P), device=x.device)
+        for k in range(0, n_pts, batch_size):
+            idx = torch.arange(k, min(k + batch_size, n_pts), device=x.device)
             pair, step = idx // P, idx % P
             pts = (base_flat[pair] + a[step].view(-1, 1, 1) * diff_flat[pair]).requires_grad_(True)
             out = model(pts)[:, target]
@@ -164,6 +172,7 @@ def integrated_gradients(
             g_bar.index_add_(0, pair, g * w[step].view(-1, 1, 1))
             first = step == 0  # a = 0: the baseline itself (both rules start there)
             base_out[pair[first]] = out.detach()[first]
+            bar.update(len(idx))
     g_bar = g_bar.view(N, R, 4, L)
     if correct:
         g_bar = _correct(g_bar)
