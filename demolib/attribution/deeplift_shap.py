@@ -23,13 +23,16 @@ Why not the RNN / CNN-RNN
 An ``nn.LSTM`` cell multiplies input-dependent signals (``i * g``,
 ``f * c``, ``o * tanh(c)``), and its sigmoid / tanh gates run inside one
 fused module, so there is no element-wise activation module to hook.
-tangermeme's rules cover element-wise activations, pooling, softmax and
-normalisation layers, and a small set of explicit bilinear ops; a hook-based
-rule for the LSTM's gated products is not among them, so the multipliers
-would be plain gradients through the cell and the attributions would not
-sum to ``S(x) - S(x')``.  For the recurrent models use integrated gradients
-(which has the same completeness property, up to the integration error)
-or ISM.
+tangermeme's rules cover element-wise activation modules, pooling, softmax
+and normalisation layers, and products written as its ``BilinearOp``
+module; ``nn.LSTM`` is none of these, so the multipliers would be plain
+gradients through the cell and the attributions would not sum to
+``S(x) - S(x')``.  (An LSTM rewritten cell by cell, with ``nn.Sigmoid`` /
+``nn.Tanh`` modules for the gates and ``BilinearOp`` for the products, could
+be hooked; the committed checkpoints use the fused ``nn.LSTM``, and this
+project does not re-implement it.)  For the recurrent models use integrated
+gradients (the same completeness property, up to the integration error) or
+ISM.
 """
 from __future__ import annotations
 
@@ -46,9 +49,9 @@ __all__ = ["deeplift_shap", "hookable_view", "hookable_reason"]
 
 LSTM_REASON = (
     "its nn.LSTM multiplies input-dependent gates (i*g, f*c, o*tanh(c)) inside one fused module; "
-    "tangermeme's DeepLIFT hooks have rules for element-wise activation modules (ReLU, ...) and max-pooling, "
-    "not for the LSTM's gated products, so the attributions would not sum to S(x) - S(reference). "
-    "Use 'integrated-gradients' or 'ism' for recurrent models"
+    "tangermeme's DeepLIFT hooks have rules for activation modules (ReLU, ...), max-pooling and explicit "
+    "product modules, none of which the fused LSTM exposes, so the attributions would not sum to "
+    "S(x) - S(reference). Use 'integrated-gradients' or 'ism' for recurrent models"
 )
 
 
