@@ -1074,7 +1074,7 @@ def ground_truth_auroc(rows: Sequence[Mapping], fig: Figure | None = None, *, me
     archs += [a for a in dict.fromkeys(df["arch"]) if a not in archs]
     tfs = sorted(df["tf"].unique())
     colors = dict(zip(archs, sns.color_palette(n_colors=len(archs))))
-    fig = fig if fig is not None else plt.figure(figsize=(2.2 * len(tfs) + 2.6, 0.3 * len(methods) * len(archs) + 1.3))
+    fig = fig if fig is not None else plt.figure(figsize=(2.2 * len(tfs) + 2.6, 0.2 * len(methods) * len(archs) + 1.2))
     with sns.axes_style("whitegrid"):
         axes = fig.subplots(1, len(tfs), sharex=True, sharey=True, squeeze=False)[0]
     offsets = (np.arange(len(archs)) - (len(archs) - 1) / 2) * (0.6 / max(len(archs), 1))
