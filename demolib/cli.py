@@ -34,6 +34,7 @@ from typing import Callable, Iterator
 __all__ = ["main", "build_parser", "positive_int", "nonneg_int", "train_lock_path"]
 
 from .architectures import ARCHS, SIZES  # the registry, without importing torch
+from .motifs import METHODS as MOTIF_METHODS  # the paper's four + the attribution registry (no torch)
 CHECKPOINT_FILES = ("checkpoint.json", "weights.pt")
 
 
@@ -559,7 +560,9 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--pad", action="store_true")
         common(s)
         if name == "motifs":
-            s.add_argument("--method", choices=("saliency", "temporal", "classopt", "conv"), required=True)
+            s.add_argument("--method", choices=MOTIF_METHODS, required=True,
+                           help="the paper's saliency, temporal, classopt, conv, or another registered "
+                                "attribution method")
             s.add_argument("--width", type=positive_int, default=10, help="motif width k (default 10)")
             s.add_argument("--top", type=positive_int, default=5, help="JASPAR matches to report (default 5)")
         s.set_defaults(func=func)

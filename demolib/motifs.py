@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from .attribution import ATTRIBUTIONS
 from .data import DATA_DIR, Motif, Site, jaspar_motif, load_jaspar, one_hot
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "METHODS",
+    "PAPER_METHODS",
     "FAMILIES_FILE",
     "Extracted",
     "ConvMotif",
@@ -83,7 +85,11 @@ __all__ = [
     "warm_up",
 ]
 
-METHODS = ("saliency", "temporal", "classopt", "conv")
+#: The paper's four extraction methods, then every other per-position attribution
+#: method of the registry (:data:`demolib.attribution.ATTRIBUTIONS`): each gives a
+#: motif by the saliency rule, the length-k window of highest summed score.
+PAPER_METHODS = ("saliency", "temporal", "classopt", "conv")
+METHODS = PAPER_METHODS + tuple(n for n, m in ATTRIBUTIONS.items() if m.kind == "attribution" and n not in PAPER_METHODS)
 FAMILIES_FILE = DATA_DIR / "motifs" / "JASPAR2024_CORE_vertebrates_families.tsv"
 _ALIASES = {"OCT4": "POU5F1", "OCT-4": "POU5F1"}
 
@@ -657,12 +663,15 @@ def extract_motif(
     seqs : list of str, length N
         Equal-length sequences, normally the positive test sequences
         (ignored by ``"classopt"``).
-    method : {"saliency", "temporal", "classopt", "conv"}
-        ``"saliency"``
-            per sequence, the length-``k`` window of highest summed saliency
-            (:func:`saliency_window`); the windows are counted into the PWM.
-            Keywords (``target``, ``batch_size``) go to
-            :func:`demolib.interpret.saliency`.
+    method : one of :data:`METHODS`
+        ``"saliency"`` and every other attribution method of the registry
+        (``"ism"``, ``"integrated-gradients"``, ``"deeplift-shap"``, ...)
+            per sequence, the length-``k`` window of highest summed
+            per-position score (:func:`saliency_window`); the windows are
+            counted into the PWM.  Keywords (``target``, ``batch_size``, a
+            method's own settings) go to :func:`demolib.attribution.attribute`;
+            a method that does not apply to the model is a ``ValueError``
+            saying why.
         ``"temporal"`` (RNN and CNN-RNN only; a CNN is a ``ValueError``)
             per sequence, the window where the forward temporal score rises
             most (:func:`temporal_window`); keywords ``start_score`` and
@@ -729,10 +738,14 @@ def extract_motif(
     L = len(seqs[0])
     _check_k(k, L)
     X = one_hot(seqs)
-    if method == "saliency":
+    if method == "saliency":  # the paper's (the registry's "saliency" wraps the same function)
         sal = interpret.saliency(model, X, **kw)
         starts = saliency_window(_numpy(sal.per_position), k)
-    else:  # temporal
+    elif method != "temporal":  # any other attribution method of the registry
+        from .attribution import attribute
+
+        starts = saliency_window(_numpy(attribute(model, X, method, **kw).per_position), k)
+    else:
         start_score = kw.pop("start_score", "first")
         use_backward = kw.pop("use_backward", False)
         tm = interpret.temporal_scores(model, X, **kw)

@@ -58,6 +58,7 @@ def test_train_fasta_then_evaluate(peak_fasta, tmp_path, capsys):
         (["train", "--tf", "MAFK", "--arch", "lstm", "--out", "x"], "invalid choice: 'lstm'"),
         (["evaluate", "--checkpoint", "/nonexistent/dir"], "not a demolib checkpoint"),
         (["evaluate", "--tf", "MAFK"], "give --checkpoint DIR"),
+        (["motifs", "--tf", "MAFK", "--arch", "cnn", "--method", "gradcam"], "'saliency', 'temporal', 'classopt'"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(argv, msg, capsys):

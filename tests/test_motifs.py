@@ -405,3 +405,18 @@ def test_align_windows_recovers_shifted_and_flipped_instances():
     assert set(np.unique(strands)) == {-1, 1}
     assert M.information_content(pwm).sum() > M.information_content(naive).sum() + 3
     assert M.tomtom(pwm, top=5)[0].families & {"Maf-related"}
+
+
+def test_extract_with_registered_attribution_methods():
+    """Every per-position method of the attribution registry extracts a motif by the saliency rule."""
+    from demolib.attribution import attribute
+
+    seqs = _random_seqs(np.random.default_rng(1), 5, 101)
+    cnn, rnn = ConvNet(preset("cnn", "small")).eval(), RecurrentNet(preset("rnn", "small")).eval()
+    assert set(M.PAPER_METHODS) < set(M.METHODS) and "ism" in M.METHODS and "deeplift-shap" in M.METHODS
+    ext = M.extract_motif(cnn, seqs, "ism", k=8)
+    per = attribute(cnn, one_hot(seqs), "ism").per_position
+    assert ext.method == "ism" and ext.starts.tolist() == M.saliency_window(per, 8).tolist()
+    with pytest.raises(ValueError, match="hookable"):
+        M.extract_motif(rnn, seqs, "deeplift-shap")
+

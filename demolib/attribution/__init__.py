@@ -50,10 +50,11 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
-from torch import nn
+if TYPE_CHECKING:  # the registry is read by the CLI, which must not import torch to check --method
+    from torch import nn
 
 __all__ = [
     "Attribution",
@@ -129,6 +130,8 @@ class Attribution:
 # Needs: what a method asks of a model
 # --------------------------------------------------------------------------
 def _need_gradients(model: nn.Module) -> str | None:
+    from torch import nn
+
     if not isinstance(model, nn.Module):
         return f"input gradients need a torch model (nn.Module), got {type(model).__name__}"
     return None
