@@ -65,7 +65,7 @@ results: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/train_throughput.py --threads $(THREADS)
-	for b in bench/interpret_speed.py bench/dashboard_speed.py; do test ! -f $$b || $(PY) $$b || exit 1; done
+	for b in bench/interpret_speed.py bench/dashboard_speed.py bench/attribution_speed.py; do test ! -f $$b || $(PY) $$b || exit 1; done
 
 # pip-tools resolves pyproject.toml (all extras excluded) into the lock; pip
 # finds the local CPU build of torch this way, where uv would not.

@@ -120,3 +120,23 @@ def test_checkpoint_bytes_are_reproducible(tmp_path, tiny_synthetic):
     train.save_checkpoint(tmp_path / "a", r.model)
     train.save_checkpoint(tmp_path / "b", r.model)
     assert (tmp_path / "a" / "weights.pt").read_bytes() == (tmp_path / "b" / "weights.pt").read_bytes()
+
+
+def test_paired_bootstrap_auroc_diff_equals_resampled_sklearn():
+    """The weighted-pairs formula equals sklearn's AUROC on the explicitly resampled test set."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(3)
+    y = np.r_[np.ones(30), np.zeros(40)].astype(int)
+    pa, pb = rng.random(70).round(1) + 0.3 * y, rng.random(70)  # rounding makes ties
+    d = train.paired_bootstrap_auroc_diff(y, pa, pb, n_boot=5, seed=7)
+    again = np.random.default_rng(7)
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    w = again.multinomial(30, np.full(30, 1 / 30), size=5)
+    v = again.multinomial(40, np.full(40, 1 / 40), size=5)
+    for k in range(5):
+        idx = np.r_[np.repeat(pos, w[k]), np.repeat(neg, v[k])]
+        ref = roc_auc_score(y[idx], pa[idx]) - roc_auc_score(y[idx], pb[idx])
+        assert d[k] == pytest.approx(ref, abs=1e-12)
+    assert np.array_equal(d, train.paired_bootstrap_auroc_diff(y, pa, pb, n_boot=5, seed=7))
+
