@@ -494,7 +494,7 @@ def _temporal_chains(model: nn.Module, x: torch.Tensor, target: int) -> tuple[to
     else:
         pooled_prefix, pooled_suffix = prefix_fwd, suffix_fwd
     pooled = torch.stack([pooled_prefix, pooled_suffix])  # (2, n, T, D*H)
-    prob = torch.softmax(head.linear(head.dropout(pooled)), dim=-1)[..., target]
+    prob = torch.softmax(head.classify(pooled), dim=-1)[..., target]
     return prob[0], prob[1]
 
 

@@ -245,6 +245,16 @@ class RecurrentHead(nn.Module):
             out, _ = self.lstm(packed)
             out, _ = pad_packed_sequence(out, batch_first=True, total_length=seq.shape[1])
             pooled = out.sum(dim=1) / lengths.to(out.device, out.dtype).unsqueeze(1)
+        return self.classify(pooled)
+
+    def classify(self, pooled: torch.Tensor) -> torch.Tensor:
+        """The classifier step: time-averaged LSTM outputs -> logits.
+
+        pooled : (..., D*H), each direction's mean output over time,
+        concatenated -> logits (..., n_classes).  The batched temporal scores
+        (:func:`demolib.interpret.temporal_scores`) call it on the pooled
+        outputs of every prefix and suffix at once.
+        """
         return self.linear(self.dropout(pooled))
 
 
