@@ -100,3 +100,10 @@ def test_cli_benchmark_bad_options(tmp_path, capsys):
     assert "give --tfs" in capsys.readouterr().err
     assert main(["benchmark", "--tfs", "MAFK", "--archs", "lstm", "--out", str(tmp_path)]) == 2
     assert "unknown architecture 'lstm'" in capsys.readouterr().err
+    for opt, value, msg in (("--jobs", "0", "--jobs must be an integer in 1.."), ("--seed", "-1", "--seed must be"),
+                            ("--tfs", "NOPE", "unknown dataset 'NOPE'"), ("--sizes", "huge", "unknown size 'huge'")):
+        argv = ["benchmark", "--tfs", "MAFK", "--out", str(tmp_path / "o"), opt, value]
+        assert main(argv) == 2, opt
+        err = capsys.readouterr().err.strip()
+        assert msg in err and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "o").exists()  # nothing written before the arguments are checked
