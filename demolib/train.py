@@ -284,7 +284,6 @@ def bootstrap_ci(y: np.ndarray, p: np.ndarray, stat: str = "auroc", *, n_resampl
     return [float(r.confidence_interval.low), float(r.confidence_interval.high)]
 
 
-@torch.no_grad()
 def paired_bootstrap_auroc_diff(y: np.ndarray, p_a: np.ndarray, p_b: np.ndarray, *, n_boot: int = 2000,
                                 seed: int = 0) -> np.ndarray:
     """Stratified paired bootstrap of AUROC(p_a) - AUROC(p_b) (chapter 05).
@@ -321,6 +320,7 @@ def paired_bootstrap_auroc_diff(y: np.ndarray, p_a: np.ndarray, p_b: np.ndarray,
     return auc(p_a) - auc(p_b)
 
 
+@torch.no_grad()
 def predict_proba(model: nn.Module, X: np.ndarray | torch.Tensor, *, batch_size: int = 1024) -> np.ndarray:
     """Positive-class probability.
 
