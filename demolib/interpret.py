@@ -42,6 +42,7 @@ __all__ = [
     "saliency",
     "temporal_scores",
     "temporal_scores_naive",
+    "flip_positions",
     "class_optimization",
     "reference_pwm",
 ]
@@ -89,6 +90,32 @@ class Temporal:
 
     forward: np.ndarray
     backward: np.ndarray
+
+
+def flip_positions(temporal: Temporal, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Where each sequence's temporal scores cross ``threshold`` (chapter 07).
+
+    Parameters
+    ----------
+    temporal : Temporal
+        ``forward`` and ``backward``, shape (N, L).
+
+    Returns
+    -------
+    forward_flip, backward_flip : np.ndarray, int64, shape (N,)
+        The first 0-based position from which the forward score stays at or
+        above ``threshold``, and the last position up to which the backward
+        score is at or above it; -1 where the score never crosses (it is
+        above, or below, the threshold everywhere).  A forward score that
+        ends below the threshold gives ``L`` (it never stays above).
+    """
+    fwd, bwd = [], []
+    for f, b in zip(np.asarray(temporal.forward), np.asarray(temporal.backward)):
+        below = np.flatnonzero(f < threshold)
+        fwd.append(below[-1] + 1 if 0 < len(below) < len(f) else -1)
+        below = np.flatnonzero(b < threshold)
+        bwd.append(below[0] - 1 if 0 < len(below) < len(b) else -1)
+    return np.asarray(fwd, dtype=np.int64), np.asarray(bwd, dtype=np.int64)
 
 
 @dataclass(frozen=True)

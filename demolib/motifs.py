@@ -67,6 +67,7 @@ __all__ = [
     "Hit",
     "information_content",
     "saliency_window",
+    "window_overlaps",
     "temporal_window",
     "max_ic_window",
     "window_strings",
@@ -261,6 +262,11 @@ def saliency_window(per_position: np.ndarray, k: int) -> np.ndarray:
     a = _as_2d(per_position, "per_position")
     k = _check_k(k, a.shape[1])
     return _window_sums(a, k).argmax(axis=1).astype(np.int64)
+
+
+def window_overlaps(start: int, k: int, sites: Sequence[Site]) -> bool:
+    """True if the window ``[start, start + k)`` shares a base with any site (chapters 06 and 10)."""
+    return any(start < st.end and st.start < start + k for st in sites)
 
 
 def temporal_window(

@@ -387,3 +387,14 @@ def test_cuda_recurrent_saliency_and_temporal():
     model.cuda()
     np.testing.assert_allclose(temporal_scores(model, X).forward, temporal_scores_naive(model, X).forward, atol=1e-5)
     class_optimization(model, restarts=2, steps=3, progress=False)
+
+
+def test_flip_positions():
+    from demolib.interpret import Temporal, flip_positions
+
+    fwd = np.array([[0.1, 0.2, 0.7, 0.9], [0.6, 0.7, 0.8, 0.9], [0.1, 0.6, 0.7, 0.2], [0.1, 0.1, 0.2, 0.3]])
+    bwd = np.array([[0.9, 0.8, 0.3, 0.1], [0.9, 0.9, 0.9, 0.9], [0.2, 0.8, 0.1, 0.1], [0.6, 0.4, 0.7, 0.1]])
+    f, b = flip_positions(Temporal(fwd, bwd))
+    assert f.tolist() == [2, -1, 4, -1]  # stays above from 2; never below; ends below; never above
+    assert b.tolist() == [1, -1, -1, 0]  # above up to 1; never below; below at once; above up to 0
+    assert f.dtype == b.dtype == np.int64

@@ -420,3 +420,10 @@ def test_extract_with_registered_attribution_methods():
     with pytest.raises(ValueError, match="hookable"):
         M.extract_motif(rnn, seqs, "deeplift-shap")
 
+
+
+def test_window_overlaps():
+    sites = [Site("X", 10, 20), Site("Y", 50, 55, -1)]
+    assert M.window_overlaps(0, 11, sites) and not M.window_overlaps(0, 10, sites)
+    assert M.window_overlaps(19, 5, sites) and not M.window_overlaps(20, 30, sites)
+    assert M.window_overlaps(54, 1, sites) and not M.window_overlaps(3, 5, [])
