@@ -23,6 +23,7 @@ import functools
 import json
 import os
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from itertools import combinations
 from pathlib import Path
@@ -294,6 +295,9 @@ def collect(jobs: list[Job], root: str | Path, *, cache: str | Path | None = Non
         for key, res in _baselines(js[0], ds, cache).items():
             if "auroc" in res:
                 rows.append(_row(name, key, "baseline", None, None, res))
+            else:  # e.g. a TF without a JASPAR matrix: said, not silently left out
+                warnings.warn(f"{name}: no {BASELINES[key]} baseline ({res.get('skipped', 'no result')})",
+                              stacklevel=2)
         for j in js:
             if not _done(root / j.key, j, overrides):
                 continue

@@ -107,3 +107,18 @@ def test_cli_benchmark_bad_options(tmp_path, capsys):
         err = capsys.readouterr().err.strip()
         assert msg in err and len(err.splitlines()) == 1, err
     assert not (tmp_path / "o").exists()  # nothing written before the arguments are checked
+
+
+def test_missing_pwm_baseline_is_said(deepbind_dir, tmp_path):
+    """A TF without a JASPAR matrix gets no PWM row, and a warning says so."""
+    import shutil
+
+    d = tmp_path / "db"
+    d.mkdir()
+    for part in ("AC", "B"):
+        shutil.copy(deepbind_dir / f"MYC_tiny_{part}.seq.gz", d / f"NOTATF_x_{part}.seq.gz")
+    jobs = benchmark.make_jobs([], ["cnn"], ["small"], deepbind_dir=d)
+    benchmark.run_jobs(jobs, tmp_path / "ck", overrides=FAST)
+    with pytest.warns(UserWarning, match="NOTATF_x: no JASPAR PWM scan baseline"):
+        rows = benchmark.collect(jobs, tmp_path / "ck", overrides=FAST, progress=False)
+    assert sorted(r["model"] for r in rows) == ["cnn-small", "kmer"]
