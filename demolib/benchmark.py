@@ -34,7 +34,11 @@ from . import data
 from .utils import atomic_write, atomic_write_json
 
 __all__ = ["Job", "make_jobs", "deepbind_pairs", "job_dataset", "train_config_for", "run_job", "run_jobs",
-           "pending", "collect", "paired_tests", "summarize", "write_table", "BASELINES"]
+           "pending", "collect", "paired_tests", "summarize", "write_table", "BASELINES", "RESULTS_DIR",
+           "load_table", "table2", "tests_table", "claims"]
+
+#: Where ``make checkpoints`` writes the committed table (``benchmark.json``, ``.csv``, ``.png``).
+RESULTS_DIR = data.DATA_DIR / "results" / "benchmark"
 
 #: Baseline models compared with the networks (label -> results key).
 BASELINES = {"pwm": "JASPAR PWM scan", "kmer": "k-mer LR"}
@@ -393,6 +397,73 @@ def write_table(rows: list[dict], out_dir: str | Path, *, name: str = "benchmark
     w.writerows(rows)
     atomic_write(out_dir / f"{name}.csv", buf.getvalue())
     return doc
+
+
+def load_table(path: str | Path | None = None) -> dict:
+    """The document :func:`write_table` wrote (default: the committed ten-TF table)."""
+    return json.loads(Path(path or RESULTS_DIR / "benchmark.json").read_text())
+
+
+def _main_models(doc: dict) -> list[str]:
+    """The models the paired tests compare (one size of each architecture, then the baselines)."""
+    return list(dict.fromkeys([t["a"] for t in doc["tests"]["auroc"]] + [t["b"] for t in doc["tests"]["auroc"]]))
+
+
+def table2(doc: dict, metric: str = "auroc", *, digits: int = 3):
+    """The paper's Table 2 analog (chapter 05): one row per dataset, one column per
+    compared model, each cell ``value [lo, hi]`` (bootstrap 95% CI); last row the
+    mean over datasets.
+
+    Parameters
+    ----------
+    doc : dict
+        :func:`load_table` output.
+    metric : "auroc" or "auprc"
+
+    Returns
+    -------
+    pandas.DataFrame, shape (n_datasets + 1, n_models), strings
+    """
+    import pandas as pd
+
+    models = _main_models(doc)
+    cells: dict[str, dict[str, str]] = {}
+    for r in doc["rows"]:
+        if r["model"] in models:
+            cells.setdefault(r["dataset"], {})[r["model"]] = (
+                f"{r[metric]:.{digits}f} [{r[f'{metric}_lo']:.{digits}f}, {r[f'{metric}_hi']:.{digits}f}]")
+    means = {s["model"]: s for s in doc["summary"][metric]}
+    cells["mean"] = {m: f"{means[m]['mean']:.{digits}f} (n={means[m]['n']})" for m in models if m in means}
+    return pd.DataFrame.from_dict(cells, orient="index").reindex(columns=models).fillna("-")
+
+
+def tests_table(doc: dict, metric: str = "auroc"):
+    """The paired tests of :func:`write_table` as a table (chapter 05): one row per
+    pair of models, with the mean difference, wins, t-test and Wilcoxon p-values.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    import pandas as pd
+
+    cols = ["a", "b", "n", "mean_diff", "a_wins", "t", "p_t", "w", "p_wilcoxon"]
+    return pd.DataFrame(doc["tests"][metric]).reindex(columns=cols)
+
+
+def claims(doc: dict, metric: str = "auroc", *, alpha: float = 0.05) -> dict[tuple[str, str], str]:
+    """For every tested pair ``(a, b)``: ``"a > b"``, ``"a < b"`` (paired t-test
+    two-tailed p < ``alpha``, sign of the mean difference) or ``"no difference"``.
+
+    The paper's Table 2 claims, checked here in chapter 05: every deep model beats
+    the PWM baseline, and CNN-RNN > CNN > RNN.
+    """
+    out = {}
+    for t in doc["tests"][metric]:
+        p = t.get("p_t")
+        out[t["a"], t["b"]] = ("no difference" if p is None or not p < alpha
+                               else f"{t['a']} > {t['b']}" if t["mean_diff"] > 0 else f"{t['a']} < {t['b']}")
+    return out
 
 
 def describe_machine() -> dict:

@@ -122,3 +122,38 @@ def test_missing_pwm_baseline_is_said(deepbind_dir, tmp_path):
     with pytest.warns(UserWarning, match="NOTATF_x: no JASPAR PWM scan baseline"):
         rows = benchmark.collect(jobs, tmp_path / "ck", overrides=FAST, progress=False)
     assert sorted(r["model"] for r in rows) == ["cnn-small", "kmer"]
+
+
+def _fake_rows(rng, n=8):
+    """Rows shaped like collect()'s: three deep models and two baselines on n datasets."""
+    shift = {"cnn-medium": 0.05, "rnn-medium": -0.02, "cnn-rnn-medium": 0.051, "kmer": 0.0, "pwm": -0.2}
+    base = rng.uniform(0.8, 0.9, n)
+    rows = []
+    for i in range(n):
+        for m, s in shift.items():
+            v = float(base[i] + s + rng.normal(0, 0.004))
+            arch, size = (m.rsplit("-", 1) if m.endswith("medium") else (None, None))
+            rows.append({"dataset": f"T{i}", "model": m, "kind": "deep" if arch else "baseline", "arch": arch,
+                         "size": size, "auroc": v, "auroc_lo": v - 0.01, "auroc_hi": v + 0.01, "auprc": v,
+                         "auprc_lo": v - 0.02, "auprc_hi": v + 0.02, "n": 1000})
+    return rows
+
+
+def test_table2_tests_table_and_claims(tmp_path):
+    rows = _fake_rows(np.random.default_rng(1))
+    doc = benchmark.write_table(rows, tmp_path)
+    assert benchmark.load_table(tmp_path / "benchmark.json") == json.loads(json.dumps(doc))
+    t2 = benchmark.table2(doc)
+    assert list(t2.columns) == ["cnn-medium", "rnn-medium", "cnn-rnn-medium", "pwm", "kmer"]
+    assert list(t2.index) == [f"T{i}" for i in range(8)] + ["mean"]
+    r = next(r for r in rows if r["dataset"] == "T3" and r["model"] == "rnn-medium")
+    assert t2.loc["T3", "rnn-medium"] == f"{r['auroc']:.3f} [{r['auroc_lo']:.3f}, {r['auroc_hi']:.3f}]"
+    mean_cnn = np.mean([r["auroc"] for r in rows if r["model"] == "cnn-medium"])
+    assert t2.loc["mean", "cnn-medium"] == f"{mean_cnn:.3f} (n=8)"
+    tt = benchmark.tests_table(doc)
+    assert len(tt) == 10 and tt["p_t"].notna().all()  # 5 models -> 10 pairs
+    c = benchmark.claims(doc)
+    assert c["cnn-medium", "rnn-medium"] == "cnn-medium > rnn-medium"
+    assert c["rnn-medium", "kmer"] == "rnn-medium < kmer"
+    # CNN-RNN and CNN differ by 0.001 against noise of 0.004: the test cannot tell them apart
+    assert c["cnn-medium", "cnn-rnn-medium"] == "no difference"
