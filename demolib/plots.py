@@ -1152,7 +1152,7 @@ def sanity_cascade(rows: Sequence[Mapping], fig: Figure | None = None, *, thresh
 # --------------------------------------------------------------------------
 # Every attribution method on one sequence (chapter "Which explanation to trust?")
 # --------------------------------------------------------------------------
-__all__ += ["attribution_strips"]  # noqa: F405 (this section is appended; the list above is left as it is)
+__all__ += ["attribution_strips"]  # this section is appended; the list at the top is left as it is
 
 
 def attribution_strips(
