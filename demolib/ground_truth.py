@@ -41,6 +41,8 @@ __all__ = [
     "score_method",
     "diagnostics",
     "benchmark",
+    "table",
+    "paired_difference",
 ]
 
 SYNTHETIC = ("synthetic-GATA1", "synthetic-MAFK", "synthetic-NFYB")
@@ -320,3 +322,123 @@ def benchmark(datasets: Sequence[str] = SYNTHETIC, archs: Sequence[str] = ARCHS,
             bar.update(1)
     bar.close()
     return rows
+
+
+# --------------------------------------------------------------------------
+# Reading the results (chapter "Which explanation to trust?")
+# --------------------------------------------------------------------------
+def _method_order(names) -> list[str]:
+    """Registry order first, then any other names in the order met."""
+    from .attribution import ATTRIBUTIONS
+
+    names = list(dict.fromkeys(names))
+    return [m for m in ATTRIBUTIONS if m in names] + [m for m in names if m not in ATTRIBUTIONS]
+
+
+def table(rows: Sequence[dict], metric: str = "auroc", *, digits: int = 3):
+    """The benchmark as a table: one row per method, one column per (TF, architecture).
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of :func:`benchmark` (``data/results/ground_truth.json``).
+    metric : {"auroc", "auprc"}
+    digits : int
+        Decimals shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: method labels in registry order; columns: a (TF, architecture
+        label) MultiIndex; cells ``"mean [low, high]"`` (95% CI), ``"–"`` where
+        a method does not apply.
+    """
+    import pandas as pd
+
+    from .architectures import ARCHITECTURES
+    from .attribution import ATTRIBUTIONS
+
+    if metric not in ("auroc", "auprc"):
+        raise ValueError(f"metric must be 'auroc' or 'auprc', got {metric!r}")
+    if not rows:
+        raise ValueError("no rows")
+    f = f"{{:.{digits}f}}"
+    df = pd.DataFrame([{"method": r["method"], "tf": r["tf"], "arch": r["arch"],
+                        "cell": f"{f.format(r[f'{metric}_mean'])} [{f.format(r[f'{metric}_ci'][0])}, "
+                                f"{f.format(r[f'{metric}_ci'][1])}]"} for r in rows])
+    archs = [a for a in ARCHITECTURES if a in set(df["arch"])] + sorted(set(df["arch"]) - set(ARCHITECTURES))
+    cols = [(tf, a) for tf in sorted(df["tf"].unique()) for a in archs if ((df.tf == tf) & (df.arch == a)).any()]
+    view = df.pivot(index="method", columns=["tf", "arch"], values="cell").reindex(
+        index=_method_order(df["method"]), columns=pd.MultiIndex.from_tuples(cols)).fillna("–")
+    view.index = [ATTRIBUTIONS[m].label if m in ATTRIBUTIONS else m for m in view.index]
+    view.columns = pd.MultiIndex.from_tuples(
+        [(tf, ARCHITECTURES[a].label if a in ARCHITECTURES else a) for tf, a in cols], names=["TF", "architecture"])
+    return view
+
+
+def paired_difference(rows: Sequence[dict], method: str, other: str | None = None, *, metric: str = "auroc",
+                      seed: int = 0, n_resamples: int = 2000) -> list[dict]:
+    """How far ``method`` is from ``other`` (default: the best method), sequence by sequence.
+
+    For each (dataset, architecture) where ``method`` was scored, the
+    per-sequence difference ``other - method`` of the metric over the same
+    sequences, its mean and 95% bootstrap CI (:func:`mean_ci`).  The rows
+    must keep their per-sequence lists (``benchmark(per_sequence=True)``,
+    as in ``data/results/ground_truth.json``).
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of :func:`benchmark`.
+    method : str
+        The method measured (e.g. "saliency").
+    other : str, optional
+        The method it is compared with; default the one with the highest mean
+        in that (dataset, architecture), ties broken by registry order.
+    metric : {"auroc", "auprc"}
+    seed, n_resamples : int
+        As :func:`mean_ci`.
+
+    Returns
+    -------
+    list of dict
+        One per (dataset, architecture), sorted by dataset then registry
+        order of architectures: ``dataset``, ``tf``, ``arch``, ``method``,
+        ``other``, ``method_mean``, ``other_mean``, ``diff_mean``, ``diff_ci``
+        (a pair), ``n``.
+    """
+    from .architectures import ARCHITECTURES
+
+    if metric not in ("auroc", "auprc"):
+        raise ValueError(f"metric must be 'auroc' or 'auprc', got {metric!r}")
+    cells: dict[tuple[str, str], dict[str, dict]] = {}
+    for r in rows:
+        cells.setdefault((r["dataset"], r["arch"]), {})[r["method"]] = r
+    known = {m for c in cells.values() for m in c}
+    for name in [method] + ([other] if other is not None else []):
+        if name not in known:
+            raise ValueError(f"no rows for method {name!r}; the rows hold {', '.join(_method_order(known))}")
+    arch_rank = {a: i for i, a in enumerate(ARCHITECTURES)}
+    out = []
+    for (ds, arch) in sorted(cells, key=lambda k: (k[0], arch_rank.get(k[1], len(arch_rank)), k[1])):
+        cell = cells[(ds, arch)]
+        if method not in cell:
+            continue
+        if other is None:
+            order = _method_order(cell)
+            best = max(order, key=lambda m: (cell[m][f"{metric}_mean"], -order.index(m)))
+        else:
+            best = other
+            if best not in cell:
+                continue
+        a, b = cell[method], cell[best]
+        if metric not in a or metric not in b:
+            raise ValueError("the rows lack per-sequence values: use benchmark(per_sequence=True)")
+        va, vb = np.asarray(a[metric], dtype=np.float64), np.asarray(b[metric], dtype=np.float64)
+        if va.shape != vb.shape:
+            raise ValueError(f"{ds} {arch}: {method} and {best} were scored on different sequences")
+        m, ci = mean_ci(vb - va, seed=seed, n_resamples=n_resamples)
+        out.append({"dataset": ds, "tf": a.get("tf", ds), "arch": arch, "method": method, "other": best,
+                    "method_mean": float(np.nanmean(va)), "other_mean": float(np.nanmean(vb)), "diff_mean": m,
+                    "diff_ci": ci, "n": int(np.isfinite(vb - va).sum())})
+    return out

@@ -1147,3 +1147,111 @@ def sanity_cascade(rows: Sequence[Mapping], fig: Figure | None = None, *, thresh
         sns.move_legend(axes[-1], "upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------
+# Every attribution method on one sequence (chapter "Which explanation to trust?")
+# --------------------------------------------------------------------------
+__all__ += ["attribution_strips"]  # this section is appended; the list at the top is left as it is
+
+
+def attribution_strips(
+    seq: str,
+    scores: Mapping[str, np.ndarray | None],
+    ax: Axes | None = None,
+    *,
+    fig: Figure | None = None,
+    sites: Sequence[Site] | None = None,
+    title: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    cmap: str = "Reds",
+    colorbar: bool = True,
+    tick_step: int | None = 10,
+) -> Figure:
+    """One sequence seen by several attribution methods: one heat strip per method.
+
+    Each row is one method's per-position score divided by its maximum on
+    this sequence (methods have different units: logits, probabilities,
+    gradient magnitudes), so every row runs from white (0) to the darkest
+    colour (the method's most important position) on one colour scale.
+    The sequence is drawn under the rows as coloured letters, known sites
+    are boxed across all rows.
+
+    Parameters
+    ----------
+    seq : str, length L
+    scores : mapping of str to array of shape (L,) or None
+        Method name -> per-position score (>= 0), in the order of the rows
+        (top first), e.g. ``attribute_all(model, X).sequence(0)``.  ``None``
+        draws a grey row marked "not applicable".
+    ax : Axes, optional
+        Drawn into; otherwise a new Axes in ``fig`` (or in a new figure).
+    fig : Figure, optional
+        Used when no ``ax`` is given.
+    sites : list of Site, optional
+        Boxed (unfilled Rectangles with ``gid="site"`` spanning every row and
+        the letters) and labelled with motif name and strand.
+    title : str, optional
+    labels : mapping of str to str, optional
+        Row labels; default the registry's method labels (the name for any
+        other key).
+    cmap : str
+        Sequential colormap of the rows.
+    colorbar : bool
+        Add a colour scale ("fraction of the method's maximum").
+    tick_step : int or None
+        Position ticks every ``tick_step`` bp; none for 0/None.
+
+    Returns
+    -------
+    Figure
+        The figure drawn into.  Its Axes holds one image of shape
+        (n methods, L) whose not-applicable rows are masked.
+    """
+    names = list(scores)
+    if not names:
+        raise ValueError("no methods to draw")
+    L = len(seq)
+    rows = np.full((len(names), L), np.nan)
+    for k, name in enumerate(names):
+        if scores[name] is None:
+            continue
+        s = np.asarray(scores[name], dtype=np.float64).ravel()
+        if len(s) != L:
+            raise ValueError(f"{name}: {len(s)} scores for a sequence of {L} bp")
+        if not np.isfinite(s).all() or s.min() < 0:
+            raise ValueError(f"{name}: per-position scores must be finite and >= 0")
+        rows[k] = s / (s.max() or 1.0)
+    M = len(names)
+    if ax is None:
+        fig = fig if fig is not None else plt.figure(figsize=(14, 0.3 * M + 1.1), layout="constrained")
+        ax = fig.add_subplot()
+    fig = ax.get_figure()
+    cm = plt.get_cmap(cmap).with_extremes(bad="0.9")
+    im = ax.imshow(np.ma.masked_invalid(rows), aspect="auto", cmap=cm, norm=Normalize(0.0, 1.0),
+                   interpolation="nearest", origin="upper", extent=(-0.5, L - 0.5, 0.0, float(M)))
+    for k in range(1, M):
+        ax.axhline(k, color="white", linewidth=1.0)
+    names_of = {**_method_labels(), **dict(labels or {})}
+    ax.set_yticks(M - 0.5 - np.arange(M), [names_of.get(n, n) for n in names], fontsize=_SMALL)
+    for k, name in enumerate(names):
+        if scores[name] is None:
+            ax.text((L - 1) / 2, M - 0.5 - k, "not applicable", ha="center", va="center", fontsize=_SMALL,
+                    color="0.35")
+    _sequence_letters(ax, seq, -0.92, 0.84)
+    ax.set_xlim(-0.5, L - 0.5)
+    ax.set_ylim(-1.0, float(M))
+    _position_ticks(ax, L, tick_step)
+    for site in sites or ():
+        ax.add_patch(Rectangle((site.start - 0.5, -1.0), site.end - site.start, M + 1.0, fill=False,
+                               edgecolor="black", linewidth=1.2, gid="site", clip_on=False))
+    for x, text in _site_labels(sites or ()):
+        ax.text(x - 0.5, M + 0.08, text, fontsize=6, va="bottom", ha="left", clip_on=False)
+    if colorbar:
+        cb = fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01)
+        cb.set_ticks([0, 0.5, 1])
+        cb.ax.tick_params(labelsize=6)
+        cb.set_label("fraction of the\nmethod's maximum", fontsize=6)
+    if title:
+        ax.set_title(title, fontsize=9, loc="left", pad=9 if sites else 4)
+    return fig

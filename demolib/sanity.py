@@ -52,6 +52,7 @@ __all__ = [
     "cascade",
     "flags",
     "run",
+    "table",
 ]
 
 THRESHOLD = 0.5
@@ -265,3 +266,44 @@ def run(datasets: Sequence[str] | None = None, archs: Sequence[str] | None = Non
                 bar.update(1)
     bar.close()
     return out
+
+
+def table(flag_rows: Sequence[dict], *, digits: int = 3):
+    """The sanity checks as a table (chapter "Which explanation to trust?").
+
+    Parameters
+    ----------
+    flag_rows : list of dict
+        Records of :func:`flags` (``data/results/sanity.json["flags"]``;
+        ``dataset``, ``arch``, ``method``, ``rho_abs_final``, ``flagged``).
+    digits : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: method labels in registry order; columns: (dataset,
+        architecture label); cells: mean Spearman rho (abs variant) after the
+        full cascade, with " (flagged)" appended where the method is flagged,
+        "–" where it does not apply.
+    """
+    import pandas as pd
+
+    from .architectures import ARCHITECTURES
+    from .attribution import ATTRIBUTIONS
+
+    if not flag_rows:
+        raise ValueError("no rows")
+    df = pd.DataFrame([{"method": r["method"], "dataset": r["dataset"], "arch": r["arch"],
+                        "cell": f"{r['rho_abs_final']:.{digits}f}" + (" (flagged)" if r["flagged"] else "")}
+                       for r in flag_rows])
+    methods = [m for m in ATTRIBUTIONS if m in set(df["method"])]
+    methods += [m for m in dict.fromkeys(df["method"]) if m not in methods]
+    archs = [a for a in ARCHITECTURES if a in set(df["arch"])] + sorted(set(df["arch"]) - set(ARCHITECTURES))
+    cols = [(d, a) for d in sorted(df["dataset"].unique()) for a in archs
+            if ((df.dataset == d) & (df.arch == a)).any()]
+    view = df.pivot(index="method", columns=["dataset", "arch"], values="cell").reindex(
+        index=methods, columns=pd.MultiIndex.from_tuples(cols)).fillna("–")
+    view.index = [ATTRIBUTIONS[m].label if m in ATTRIBUTIONS else m for m in view.index]
+    view.columns = pd.MultiIndex.from_tuples(
+        [(d, ARCHITECTURES[a].label if a in ARCHITECTURES else a) for d, a in cols], names=["dataset", "architecture"])
+    return view

@@ -389,3 +389,59 @@ def test_temporal_per_position_is_the_change_of_forward_and_backward_scores(arch
     np.testing.assert_allclose(a.per_position, want, atol=1e-5)
     np.testing.assert_allclose(a.prob, ref.forward[:, -1], atol=1e-5)
     np.testing.assert_allclose(a.values.sum(axis=1), a.per_position, atol=1e-7)
+
+
+# --------------------------------------------------------------------------
+# attribute_all: every method on the same sequences
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("arch", ARCHS)
+def test_attribute_all_equals_attribute_per_method(arch):
+    model = _model(arch)
+    X = _onehot(3)
+    res = A.attribute_all(model, X, seed=3, options=FAST)
+    assert list(res) == A.methods_for(model)  # applicable ones, registry order
+    assert res.methods == list(A.ATTRIBUTIONS)
+    assert res.skipped == {n: A.why_not(n, model) for n in A.ATTRIBUTIONS if not A.applicable(n, model)}
+    assert res.skipped and all(res.skipped.values())  # no architecture runs every method; each skip says why
+    for name in A.methods_for(model):
+        kw = dict(FAST.get(name, {}))
+        if name in ("integrated-gradients", "ig-corrected", "deeplift-shap"):
+            kw["seed"] = 3
+        want = A.attribute(model, X, name, **kw)
+        got = res.results[name]
+        assert got.method == name
+        np.testing.assert_array_equal(res[name], want.per_position, err_msg=name)
+        np.testing.assert_array_equal(got.values, want.values, err_msg=name)
+        np.testing.assert_array_equal(got.prob, want.prob, err_msg=name)
+    one = res.sequence(1)
+    assert list(one) == list(A.ATTRIBUTIONS)
+    for name, v in one.items():
+        if name in res.skipped:
+            assert v is None
+        else:
+            np.testing.assert_array_equal(v, res[name][1])
+
+
+def test_attribute_all_seed_reaches_seeded_methods():
+    model = _model("cnn")
+    X = _onehot(2)
+    a = A.attribute_all(model, X, ["integrated-gradients"], seed=0, options=FAST)
+    b = A.attribute_all(model, X, ["integrated-gradients"], seed=1, options=FAST)
+    assert not np.array_equal(a["integrated-gradients"], b["integrated-gradients"])
+
+
+def test_attribute_all_methods_subset_unknown_and_not_applicable():
+    cnn = _model("cnn")
+    X = _onehot(2)
+    res = A.attribute_all(cnn, X, ["ism", "temporal", "saliency", "ism"])
+    assert list(res) == ["saliency", "ism"]  # registry order, each once
+    assert list(res.skipped) == ["temporal"] and "recurrent" in res.skipped["temporal"]
+    assert res.methods == ["saliency", "ism", "temporal"]
+    assert res.sequence(0)["temporal"] is None
+    with pytest.raises(ValueError, match="unknown attribution method 'smoothgrad'"):
+        A.attribute_all(cnn, X, ["saliency", "smoothgrad"])
+    with pytest.raises(ValueError, match="unknown attribution method 'ims'"):
+        A.attribute_all(cnn, X, ["saliency"], options={"ims": {}})
+    rnn = _model("rnn")
+    assert "hookable" in A.attribute_all(rnn, X, ["deeplift-shap"]).skipped["deeplift-shap"]
+    assert len(A.attribute_all(rnn, X, ["deeplift-shap"])) == 0

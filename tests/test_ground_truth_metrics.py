@@ -125,3 +125,56 @@ def test_diagnostics_summarize_completeness_and_convergence():
     d = Attribution("deeplift-shap", np.zeros((1, 4, 5)), np.zeros((1, 5)), np.zeros(1), np.zeros(1),
                     info={"convergence_delta": np.array([[1e-7, 3e-6]])})
     assert G.diagnostics(d) == {"convergence_delta_max": 3e-6}
+
+
+def _rows(per_seq: dict) -> list[dict]:
+    """Benchmark-like rows from {(tf, arch, method): per-sequence AUROCs}."""
+    out = []
+    for (tf, arch, m), v in per_seq.items():
+        v = np.asarray(v, dtype=float)
+        mean, ci = G.mean_ci(v)
+        out.append({"dataset": f"synthetic-{tf}", "tf": tf, "arch": arch, "method": m, "auroc": v.tolist(),
+                    "auroc_mean": mean, "auroc_ci": list(ci), "auprc": (v / 2).tolist(), "auprc_mean": mean / 2,
+                    "auprc_ci": [ci[0] / 2, ci[1] / 2], "n": len(v)})
+    return out
+
+
+def test_table_has_one_row_per_method_in_registry_order():
+    rng = np.random.default_rng(0)
+    rows = _rows({("MAFK", "cnn-rnn", "temporal"): rng.random(20), ("MAFK", "cnn", "ism"): rng.random(20),
+                  ("MAFK", "cnn", "saliency"): rng.random(20), ("GATA1", "cnn", "saliency"): rng.random(20)})
+    t = G.table(rows)
+    assert list(t.index) == ["Saliency", "ISM", "Temporal output scores"]
+    assert list(t.columns) == [("GATA1", "CNN"), ("MAFK", "CNN"), ("MAFK", "CNN-RNN")]
+    r = rows[2]
+    assert t.loc["Saliency", ("MAFK", "CNN")] == (f"{r['auroc_mean']:.3f} [{r['auroc_ci'][0]:.3f}, "
+                                                 f"{r['auroc_ci'][1]:.3f}]")
+    assert t.loc["ISM", ("GATA1", "CNN")] == "–" and t.loc["Temporal output scores", ("MAFK", "CNN")] == "–"
+    assert G.table(rows, "auprc", digits=2).loc["Saliency", ("MAFK", "CNN")].startswith(f"{r['auprc_mean']:.2f} [")
+    with pytest.raises(ValueError, match="metric"):
+        G.table(rows, "f1")
+
+
+def test_paired_difference_against_the_best_and_a_named_method():
+    rng = np.random.default_rng(1)
+    sal = 0.8 * rng.random(40)
+    ism = sal + 0.1 + 0.01 * rng.standard_normal(40)
+    ig = sal - 0.05
+    rows = _rows({("MAFK", "cnn", "saliency"): sal, ("MAFK", "cnn", "ism"): ism,
+                  ("MAFK", "cnn", "integrated-gradients"): ig, ("GATA1", "cnn-rnn", "saliency"): sal,
+                  ("GATA1", "cnn-rnn", "integrated-gradients"): sal})  # a tie: registry order picks saliency
+    out = G.paired_difference(rows, "saliency")
+    assert [(r["tf"], r["arch"], r["other"]) for r in out] == [("GATA1", "cnn-rnn", "saliency"),
+                                                              ("MAFK", "cnn", "ism")]
+    assert out[0]["diff_mean"] == 0.0 and out[0]["diff_ci"] == (0.0, 0.0)
+    m = out[1]
+    assert m["diff_mean"] == pytest.approx(float(np.mean(ism - sal)))
+    assert m["diff_ci"][0] < m["diff_mean"] < m["diff_ci"][1] and m["diff_ci"][0] > 0.09
+    assert m["method_mean"] == pytest.approx(sal.mean()) and m["other_mean"] == pytest.approx(ism.mean())
+    named = G.paired_difference(rows, "saliency", "integrated-gradients")
+    assert [r["diff_mean"] for r in named] == pytest.approx([0.0, -0.05])
+    assert G.paired_difference(rows, "ism", "saliency")[0]["tf"] == "MAFK"  # only where both exist
+    with pytest.raises(ValueError, match="no rows for method 'deeplift-shap'"):
+        G.paired_difference(rows, "deeplift-shap")
+    with pytest.raises(ValueError, match="per-sequence"):
+        G.paired_difference([{k: v for k, v in r.items() if k != "auroc"} for r in rows], "saliency")

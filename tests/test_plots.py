@@ -280,3 +280,50 @@ def test_cached_classopt_reads_file(tmp_path):
     pwm = rand_pwm(L)
     np.save(tmp_path / "MAFK_cnn.npy", pwm)
     np.testing.assert_allclose(plots.cached_classopt("MAFK", "cnn", directory=tmp_path), pwm)
+
+
+# --------------------------------------------------------------------------
+# Every attribution method on one sequence
+# --------------------------------------------------------------------------
+def test_attribution_strips_one_row_per_method(seq):
+    rng = np.random.default_rng(0)
+    scores = {"saliency": rng.random(len(seq)), "ism": 3 * rng.random(len(seq)), "temporal": None}
+    sites = [Site("MAFK", 10, 20, 1), Site("MAFK", 11, 21, -1)]
+    fig = Figure(figsize=(14, 2))
+    ax = fig.add_subplot()
+    out = plots.attribution_strips(seq, scores, ax, sites=sites, title="CNN")
+    assert isinstance(out, Figure) and out is fig
+    im = ax.images[0]
+    rows = im.get_array()
+    assert rows.shape == (3, len(seq))  # one row per method
+    np.testing.assert_allclose(rows[0], scores["saliency"] / scores["saliency"].max())
+    np.testing.assert_allclose(rows[1], scores["ism"] / scores["ism"].max())
+    assert rows.mask[2].all() and not rows.mask[:2].any()  # the not-applicable row is masked
+    assert im.get_clim() == (0.0, 1.0)
+    # row labels from the registry, top row first
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Saliency", "ISM", "Temporal output scores"]
+    assert "not applicable" in [t.get_text() for t in ax.texts]
+    boxes = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_gid() == "site"]
+    assert sorted((b.get_x() + 0.5, b.get_width(), b.get_height()) for b in boxes) == [(10, 10, 4), (11, 10, 4)]
+    assert "MAFK (+/-)" in [t.get_text() for t in ax.texts]
+    assert {p.get_gid() for p in letter_patches(ax)} == {f"letter-{c}" for c in set(seq)}
+    assert len(fig.axes) == 2  # the strips and the colour scale
+    assert ax.get_title(loc="left") == "CNN"
+    FigureCanvasAgg(fig).draw()
+
+
+def test_attribution_strips_new_figure_given_figure_and_checks(seq):
+    scores = {"saliency": np.ones(len(seq)), "custom": np.zeros(len(seq))}
+    fig = plots.attribution_strips(seq, scores, labels={"custom": "My method"}, colorbar=False)
+    assert isinstance(fig, Figure) and len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Saliency", "My method"]
+    np.testing.assert_allclose(ax.images[0].get_array()[1], 0.0)  # an all-zero row stays zero, not NaN
+    given = Figure()
+    assert plots.attribution_strips(seq, scores, fig=given) is given and len(given.axes) == 2
+    with pytest.raises(ValueError, match="no methods"):
+        plots.attribution_strips(seq, {})
+    with pytest.raises(ValueError, match="saliency: 5 scores"):
+        plots.attribution_strips(seq, {"saliency": np.ones(5)})
+    with pytest.raises(ValueError, match=">= 0"):
+        plots.attribution_strips(seq, {"saliency": -np.ones(len(seq))})

@@ -118,3 +118,14 @@ def test_sanity_figure_has_one_panel_per_architecture():
     fig = plots.sanity_cascade(rows, threshold=0.5)
     assert [ax.get_title() for ax in fig.axes] == ["CNN", "CNN-RNN"]
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["trained", "+linear", "+conv.0"]
+
+
+def test_table_marks_flagged_methods():
+    fl = [{"dataset": "synthetic-MAFK", "arch": a, "method": m, "rho_abs_final": rho, "flagged": rho > 0.5}
+          for a, m, rho in [("cnn-rnn", "temporal", 0.3), ("cnn", "ism", 0.61), ("cnn", "saliency", 0.2)]]
+    t = sanity.table(fl)
+    assert list(t.index) == ["Saliency", "ISM", "Temporal output scores"]
+    assert list(t.columns) == [("synthetic-MAFK", "CNN"), ("synthetic-MAFK", "CNN-RNN")]
+    assert t.loc["ISM", ("synthetic-MAFK", "CNN")] == "0.610 (flagged)"
+    assert t.loc["Saliency", ("synthetic-MAFK", "CNN")] == "0.200"
+    assert t.loc["Temporal output scores", ("synthetic-MAFK", "CNN")] == "–"

@@ -17,6 +17,9 @@ Entry points
     Which methods apply to a model, and if one does not, why.
 :func:`method` (``method("ism")``)
     The registry entry; an unknown name is a ValueError naming the known ones.
+:func:`attribute_all` (``attribute_all(model, X)``)
+    Every registered method that applies, on the same sequences; the ones
+    that do not apply are reported with the reason.
 
 Needs
 -----
@@ -49,8 +52,10 @@ per position.
 from __future__ import annotations
 
 import importlib
+import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
 if TYPE_CHECKING:  # the registry is read by the CLI, which must not import torch to check --method
@@ -68,6 +73,8 @@ __all__ = [
     "methods_for",
     "check_applicable",
     "attribute",
+    "AttributionSet",
+    "attribute_all",
 ]
 
 KINDS = ("attribution", "temporal")
@@ -313,3 +320,100 @@ def attribute(model: nn.Module, X: Any, method: str, **kw: Any) -> Attribution:
     spec = _spec(method)
     check_applicable(method, model)
     return spec.fn(model, X, **kw)
+
+
+# --------------------------------------------------------------------------
+# Every method at once (chapter "Which explanation to trust?")
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AttributionSet(Mapping):
+    """Every requested method's attribution of the same sequences.
+
+    A read-only mapping ``method name -> per_position`` (np.ndarray, float32,
+    shape (N, L)) over the methods that ran, in registry order (the order of
+    :data:`ATTRIBUTIONS`).  Made by :func:`attribute_all`.
+
+    Attributes
+    ----------
+    results : dict of str to Attribution
+        The full result of every method that ran, in registry order.
+    skipped : dict of str to str
+        Every requested method that does not apply to the model -> the
+        reason (:func:`why_not`), in registry order.
+    """
+
+    results: dict
+    skipped: dict
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.results[name].per_position
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    @property
+    def methods(self) -> list[str]:
+        """Every requested method, run or skipped, in registry order."""
+        asked = set(self.results) | set(self.skipped)
+        return [n for n in ATTRIBUTIONS if n in asked]
+
+    def sequence(self, i: int) -> dict[str, np.ndarray | None]:
+        """Sequence ``i``'s per-position scores (L,) of every requested method, in
+        registry order; ``None`` for a method that does not apply."""
+        return {n: (self.results[n].per_position[i] if n in self.results else None) for n in self.methods}
+
+
+def attribute_all(model: nn.Module, X: Any, methods: Sequence[str] | None = None, *, seed: int = 0,
+                  options: Mapping[str, Mapping[str, Any]] | None = None) -> AttributionSet:
+    """Run every registered method that applies to ``model`` on the same sequences.
+
+    Used by the chapter "Which explanation to trust?" (one sequence seen by
+    every method side by side).  Each method runs through :func:`attribute`
+    exactly as a single call would.
+
+    Parameters
+    ----------
+    model : nn.Module
+        A DeMo model (left as it was).
+    X : np.ndarray or torch.Tensor, shape (N, 4, L) or (4, L)
+        One-hot sequences, rows ACGT.
+    methods : sequence of str, optional
+        Registry names; default every registered method.  Unknown names are a
+        ValueError; the result is in registry order whatever the order given.
+    seed : int
+        Passed to every method that takes a ``seed`` (integrated gradients'
+        and DeepLIFT/SHAP's shuffled baselines), as the ground-truth benchmark
+        and the sanity checks do.
+    options : mapping of str to dict, optional
+        Extra keyword arguments per method, e.g.
+        ``{"integrated-gradients": {"steps": 8}}``.  Keys must be registered
+        names (an unknown one is a ValueError); those of methods not
+        requested or not applicable are not used.
+
+    Returns
+    -------
+    AttributionSet
+        ``result[name]`` is the method's ``per_position`` (N, L);
+        ``result.results[name]`` its :class:`Attribution`;
+        ``result.skipped[name]`` the reason a requested method does not apply.
+    """
+    names = list(ATTRIBUTIONS) if methods is None else [_spec(m).name for m in methods]
+    names = [n for n in ATTRIBUTIONS if n in set(names)]  # registry order, each once
+    options = dict(options or {})
+    for name in options:
+        _spec(name)  # an unknown name fails loudly
+    results: dict[str, Attribution] = {}
+    skipped: dict[str, str] = {}
+    for name in names:
+        reason = why_not(name, model)
+        if reason is not None:
+            skipped[name] = reason
+            continue
+        kw = dict(options.get(name, {}))
+        if "seed" in inspect.signature(ATTRIBUTIONS[name].fn).parameters:
+            kw.setdefault("seed", seed)
+        results[name] = attribute(model, X, name, **kw)
+    return AttributionSet(results, skipped)

@@ -84,7 +84,7 @@ def saliency_corrected(model: nn.Module, X, *, target: int = 1, batch_size: int 
                        info={"gradient": g.cpu().numpy(), "target": int(target)})
 
 
-def ig_corrected(model: nn.Module, X, **kw) -> Attribution:
+def ig_corrected(model: nn.Module, X, *, seed: int = 0, **kw) -> Attribution:
     """Integrated gradients with the corrected path-averaged gradient.
 
     ``values = mean over baselines of (x - x') * correct_gradient(g_bar)``;
@@ -92,6 +92,9 @@ def ig_corrected(model: nn.Module, X, **kw) -> Attribution:
     (default: 4 dinucleotide-shuffled baselines, 24 trapezoid steps).  With
     one-hot baselines ``per_position`` equals that of uncorrected
     integrated gradients (see the module docstring); the per-base ``values``
-    differ.
+    differ.  ``seed`` (of the shuffled baselines) is named here so that
+    callers that pass a seed to every method taking one (the ground-truth
+    benchmark, the sanity checks, :func:`demolib.attribution.attribute_all`)
+    reach it.
     """
-    return integrated_gradients(model, X, correct=True, **kw)
+    return integrated_gradients(model, X, correct=True, seed=seed, **kw)
