@@ -155,19 +155,32 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def _classopt(dataset: str, arch: str) -> tuple[np.ndarray, dict]:
-    """Class-optimised PWM of a committed model through the dashboard's reader, and its source."""
-    # The one place this module imports the dashboard's class-optimisation reader
-    # (it is moving from plots to demolib.dashboard; either location works).
+def _classopt_reader():
+    """The dashboard's class-optimisation reader (``cached_classopt``) and its cache folder.
+
+    The one place this module imports them: they are moving from
+    :mod:`demolib.plots` to :mod:`demolib.dashboard`; either location works.
+    """
     try:
-        from .dashboard import CLASSOPT_DIR, cached_classopt
+        from . import dashboard as where
     except ImportError:
-        from .plots import CLASSOPT_DIR, cached_classopt
+        from . import plots as where
+    return where.cached_classopt, Path(where.CLASSOPT_DIR)
+
+
+def _classopt_path(dataset: str, arch: str) -> Path:
+    """The cache file the reader looks for (``{dataset}_{arch}.npy``)."""
     from .data import canonical_name
 
-    path = Path(CLASSOPT_DIR) / f"{canonical_name(dataset)}_{arch}.npy"
+    return _classopt_reader()[1] / f"{canonical_name(dataset)}_{arch}.npy"
+
+
+def _classopt(dataset: str, arch: str) -> tuple[np.ndarray, dict]:
+    """Class-optimised PWM of a committed model through the dashboard's reader, and its source
+    (the cache file and its SHA-256; ``None`` when the reader had to compute it)."""
+    path = _classopt_path(dataset, arch)
     source = {"file": _rel(path), "sha256": _sha256(path)} if path.exists() else {"file": None, "sha256": None}
-    return np.asarray(cached_classopt(dataset, arch), dtype=np.float64), source
+    return np.asarray(_classopt_reader()[0](dataset, arch), dtype=np.float64), source
 
 
 def dashboard_payload(
@@ -271,7 +284,7 @@ def dashboard_payload(
             model = models[a].eval()
             rec: dict[str, Any] = {"methods": {}}
             d = committed_dir(dataset, a)
-            if (d / "weights.pt").exists():
+            if committed:
                 rec["checkpoint"] = {"dir": _rel(d), "sha256": _sha256(d / "weights.pt")}
             prob = None
             for m in methods:

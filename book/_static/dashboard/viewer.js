@@ -7,6 +7,11 @@
  * data-dataset, data-methods (comma separated), data-archs, data-layout
  * ("method" | "arch"), data-index.
  *
+ * Each such div gets `el.demoDashboard` (the Viewer): `state`, `set(change)` and
+ * `step(+-1)` (both return a Promise resolved once drawn), `drawn` (the Promise of
+ * the latest draw), `lastDrawMs` (performance.now() from the change to the figure
+ * in the DOM, a dataset's first fetch included; also in data-draw-ms).
+ *
  * Drawing follows demolib/plots.py: the same letter outlines (exported as SVG
  * paths), colours and colormaps (read from index.json), per-row normalisation
  * of heatmaps (0..max on the "saliency" colormap, symmetric on the "signed" one
@@ -253,7 +258,7 @@
     Object.keys(change).forEach(function (k) { self.state[k] = change[k]; });
     var token = {};
     this.pending = token;
-    return loadDataset(this.index, this.state.dataset).then(function (ds) {
+    this.drawn = loadDataset(this.index, this.state.dataset).then(function (ds) {
       if (self.pending !== token) return;
       self.data = ds;
       self.state.index = Math.min(self.state.index, ds.n - 1);
@@ -262,10 +267,12 @@
       self.draws += 1;
       self.el.setAttribute("data-draw-ms", self.lastDrawMs.toFixed(2));
       self.el.setAttribute("data-draws", String(self.draws));
+      if (self.draws === 1) self.el.setAttribute("data-first-draw-at", performance.now().toFixed(2));
     }).catch(function (err) {
       self.fig.innerHTML = "<p class=\"dd-error\">The dashboard data could not be loaded: " + esc(err.message) + "</p>";
       throw err;
     });
+    return this.drawn;
   };
 
   Viewer.prototype.draw = function () {
@@ -453,7 +460,7 @@
       return this.naPanel(a, "temporal", t && t.not_applicable ? t.not_applicable : "no temporal output scores");
     }
     var off = i * L, cmap = this.index.colormaps.temporal, fq = m.temporal.forward.q, bq = m.temporal.backward.q;
-    var fl = flips(fq, bq, off, L), rows = [["forward", fq, 4], ["backward", bq, 20]], cells = [];
+    var fl = flips(fq, bq, off, L), rows = [["forward", fq, 14], ["backward", bq, 30]], cells = [];
     rows.forEach(function (r) {
       cells.push("<text x=\"" + (LEFT - 5) + "\" y=\"" + (r[2] + 11) + "\" class=\"dd-ylabel\">" + r[0] + "</text>");
       for (var j = 0; j < L; j++) {
@@ -461,7 +468,7 @@
           "\" height=\"15\" fill=\"" + cmapColor(cmap, r[1][off + j] / 255) + "\"/>");
       }
     });
-    var yLet = 37, hLet = 13, yTick = yLet + hLet + 2;
+    var yLet = 47, hLet = 13, yTick = yLet + hLet + 2;
     var fText = fl[0] < 0 ? "never crosses 0.5" : fl[0] >= L ? "ends below 0.5" : "above 0.5 from bp " + fl[0];
     var bText = fl[1] < 0 ? "never crosses 0.5" : "above 0.5 up to bp " + fl[1];
     var title = esc(labelOf(this.index.archs, a)) + ": temporal output scores &nbsp; P(bound) = <span class=\"dd-prob\">" +
@@ -471,7 +478,7 @@
       m.prob[i] + "\" data-flip-forward=\"" + fl[0] + "\" data-flip-backward=\"" + fl[1] + "\"><div class=\"dd-title\">" +
       title + "</div><svg width=\"" + this.geom.width + "\" height=\"" + (yTick + 14) + "\" class=\"dd-svg\">" +
       "<g shape-rendering=\"crispEdges\">" + cells.join("") + "</g>" + this.seqLetters(ds.seqs[i], yLet, hLet) +
-      this.sitesSvg(4, yLet + hLet - 4) + this.ticks(L, yTick) + "</svg></div>";
+      this.sitesSvg(14, yLet + hLet - 14) + this.ticks(L, yTick) + "</svg></div>";
   };
 
   // Hover: position, base and value under the pointer.
