@@ -331,7 +331,7 @@ def test_chapter_10_dashboard_in_the_browser(site, browser):
     page.evaluate("() => document.querySelector('div.demo-dashboard').demoDashboard.drawn")
     assert page.evaluate("() => document.querySelector('div.demo-dashboard').demoDashboard.state.index") == 4
     # hover: position, base and value
-    box = page.locator("div.demo-dashboard .dd-panel[data-panel=attr][data-arch=cnn] svg").first.bounding_box()
+    box = page.locator("div.demo-dashboard .dd-panel[data-panel=attr][data-arch=cnn] canvas").first.bounding_box()
     px = (box["width"] - 84 - 10) / 101
     page.mouse.move(box["x"] + 84 + px * 30.5, box["y"] + 20)
     tip = page.inner_text("div.demo-dashboard .dd-tip")

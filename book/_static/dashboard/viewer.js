@@ -187,11 +187,9 @@
       return "<label" + title + "><input type=\"checkbox\" class=\"dd-method\" value=\"" + esc(m.name) + "\"> " +
         esc(m.label) + "</label>";
     }).join("");
-    var glyphs = Object.keys(idx.glyphs).map(function (c) {
-      return "<path id=\"" + id + "-" + c + "\" d=\"" + idx.glyphs[c] + "\" fill=\"" + idx.colors[c] + "\"/>";
-    }).join("");
+    this.glyphs = {};
+    Object.keys(idx.glyphs).forEach(function (c) { self.glyphs[c] = new Path2D(idx.glyphs[c]); });
     this.el.innerHTML =
-      "<svg class=\"dd-defs\" width=\"0\" height=\"0\" aria-hidden=\"true\"><defs>" + glyphs + "</defs></svg>" +
       "<div class=\"dd-controls\">" +
       "<div class=\"dd-row\"><label>TF <select class=\"dd-tf\">" + opts + "</select></label>" +
       "<button type=\"button\" class=\"dd-prev\" title=\"previous sequence (ArrowLeft)\">&#9664;</button>" +
@@ -275,14 +273,18 @@
     return this.drawn;
   };
 
+  // The figure: panels are HTML (titles, data-* attributes with the values shown)
+  // around one <canvas> each, painted after the HTML is in place.  Logos do not
+  // depend on the sequence: their canvases are painted once and reused.
   Viewer.prototype.draw = function () {
     var ds = this.data, st = this.state, idx = this.index, i = st.index, self = this;
     this.tf.value = st.dataset;
     this.seq.max = String(ds.n - 1);
     this.seq.value = String(i);
     this.el.querySelectorAll(".dd-arch").forEach(function (b) { b.disabled = ds.archs.indexOf(b.value) < 0; });
-    var width = Math.max(420, this.fig.clientWidth || this.el.clientWidth || 800);
+    var width = Math.max(420, Math.floor(this.fig.clientWidth || this.el.clientWidth || 800));
     this.geom = {width: width, px: (width - LEFT - RIGHT) / ds.length};
+    this.painters = [];
     this.readout.textContent = "sequence " + (i + 1) + " of " + ds.n + " (positive test sequence " +
       ds.sample[i] + " of " + ds.n_positives + ")";
     var archs = ds.archs.filter(function (a) { return st.archs.has(a); });
@@ -303,6 +305,7 @@
         attrMethods.forEach(function (m) { attr(a, m.name); });
         if (temporal) temp(a);
       });
+      if (temporal && archs.length) out.push("<div class=\"dd-group\">" + this.colorbar() + "</div>");
     } else {
       if (st.methods.has("classopt") && archs.length) {
         out.push("<div class=\"dd-group\">Class optimization</div>");
@@ -319,6 +322,29 @@
       motif();
     }
     this.fig.innerHTML = out.join("");
+    var dpr = window.devicePixelRatio || 1;
+    this.fig.querySelectorAll("canvas[data-k]").forEach(function (c) {
+      var p = self.painters[+c.getAttribute("data-k")];
+      if (p.cacheKey && self.logoCache.has(p.cacheKey)) { c.replaceWith(self.logoCache.get(p.cacheKey)); return; }
+      var h = +c.getAttribute("data-h");
+      c.width = Math.round(width * dpr);
+      c.height = Math.round(h * dpr);
+      c.style.width = width + "px";
+      c.style.height = h + "px";
+      var ctx = c.getContext("2d");
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      p.paint(ctx, dpr);
+      if (p.cacheKey) self.logoCache.set(p.cacheKey, c);
+    });
+  };
+
+  // A panel: title, data-* attributes and a canvas painted by paint(ctx, dpr).
+  Viewer.prototype.panel = function (attrs, title, height, paint, cacheKey) {
+    var k = this.painters.length;
+    this.painters.push({paint: paint, cacheKey: cacheKey || null});
+    var a = Object.keys(attrs).map(function (n) { return " data-" + n + "=\"" + esc(attrs[n]) + "\""; }).join("");
+    return "<div class=\"dd-panel\"" + a + "><div class=\"dd-title\">" + title + "</div><canvas class=\"dd-canvas\" data-k=\"" +
+      k + "\" data-h=\"" + height + "\" height=\"" + height + "\"></canvas></div>";
   };
 
   Viewer.prototype.colorbar = function () {
@@ -330,163 +356,169 @@
 
   Viewer.prototype.naPanel = function (a, what, reason) {
     return "<div class=\"dd-panel dd-na\" data-panel=\"na\" data-arch=\"" + esc(a) + "\" data-method=\"" + esc(what) +
-      "\"><div class=\"dd-title\">" + esc(labelOf(this.index.archs, a)) + ": " + esc(labelOf(this.index.methods, what)) +
+      "\"><div class=\"dd-title\">" + esc(labelOf(this.index.archs, a)) + ": " +
+      esc(what === "classopt" ? "class optimization" : labelOf(this.index.methods, what)) +
       ": not applicable</div><div class=\"dd-reason\">" + esc(reason) + "</div></div>";
   };
 
-  // Letters of a logo: heights (w x 4, bits) from x0; baseline y0, px per bit.
-  Viewer.prototype.letters = function (heights, x0, y0, perBit) {
-    var px = this.geom.px, id = this.uid, out = [];
+  // One letter: glyph c filling the box (x, y) - (x + w, y + h), y down.
+  Viewer.prototype.letter = function (ctx, dpr, c, x, y, w, h) {
+    ctx.setTransform(dpr * w, 0, 0, dpr * h, dpr * x, dpr * y);
+    ctx.fillStyle = this.index.colors[c];
+    ctx.fill(this.glyphs[c]);
+  };
+
+  // Stacked letters of a logo (heights w x 4 in bits) from baseline y0, perBit px per bit.
+  Viewer.prototype.logoLetters = function (ctx, dpr, heights, y0, perBit) {
+    var px = this.geom.px, lw = px * LETTER_WIDTH, self = this;
     for (var p = 0; p < heights.length; p++) {
+      var x = LEFT + p * px + px * (1 - LETTER_WIDTH) / 2;
       stack(heights[p]).forEach(function (s) {
         var h = (s[2] - s[1]) * perBit;
-        if (!(h > 1e-3)) return;
-        var x = LEFT + (x0 + p) * px + px * (1 - LETTER_WIDTH) / 2, y = y0 - s[2] * perBit;
-        out.push("<use href=\"#" + id + "-" + "ACGT"[s[0]] + "\" transform=\"translate(" + x.toFixed(2) + " " +
-          y.toFixed(2) + ") scale(" + (px * LETTER_WIDTH).toFixed(3) + " " + h.toFixed(3) + ")\"/>");
+        if (h > 1e-3) self.letter(ctx, dpr, "ACGT"[s[0]], x, y0 - s[2] * perBit, lw, h);
       });
     }
-    return out.join("");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   };
 
-  Viewer.prototype.seqLetters = function (seq, y, h) {
-    var px = this.geom.px, id = this.uid, out = [], w = (px * LETTER_WIDTH).toFixed(3);
-    for (var j = 0; j < seq.length; j++) {
-      var x = LEFT + j * px + px * (1 - LETTER_WIDTH) / 2;
-      out.push("<use href=\"#" + id + "-" + seq[j] + "\" transform=\"translate(" + x.toFixed(2) + " " + y +
-        ") scale(" + w + " " + h + ")\"/>");
-    }
-    return out.join("");
+  Viewer.prototype.seqLetters = function (ctx, dpr, seq, y, h) {
+    var px = this.geom.px, lw = px * LETTER_WIDTH;
+    for (var j = 0; j < seq.length; j++) this.letter(ctx, dpr, seq[j], LEFT + j * px + px * (1 - LETTER_WIDTH) / 2, y, lw, h);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   };
 
-  Viewer.prototype.ticks = function (L, y) {
-    var px = this.geom.px, out = [];
+  Viewer.prototype.ticks = function (ctx, L, y) {
+    var px = this.geom.px;
+    ctx.strokeStyle = "#000"; ctx.lineWidth = 0.8; ctx.fillStyle = "#000";
+    ctx.font = "9px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "alphabetic";
+    ctx.beginPath();
     for (var j = 0; j < L; j += 10) {
-      var x = (LEFT + (j + 0.5) * px).toFixed(1);
-      out.push("<line x1=\"" + x + "\" x2=\"" + x + "\" y1=\"" + y + "\" y2=\"" + (y + 3) + "\" class=\"dd-tick\"/>" +
-        "<text x=\"" + x + "\" y=\"" + (y + 12) + "\" class=\"dd-ticklabel\">" + j + "</text>");
+      var x = LEFT + (j + 0.5) * px;
+      ctx.moveTo(x, y); ctx.lineTo(x, y + 3);
+      ctx.fillText(String(j), x, y + 12);
     }
-    return out.join("");
+    ctx.stroke();
   };
 
-  Viewer.prototype.logoSvg = function (heights, window, k, height, ylabel) {
-    var px = this.geom.px, y0 = height - 4, perBit = (height - 8) / 2, shade = "";
+  Viewer.prototype.ylabel = function (ctx, text, x, y) {
+    ctx.fillStyle = "#000"; ctx.font = "9px sans-serif"; ctx.textAlign = "end"; ctx.textBaseline = "middle";
+    ctx.fillText(text, x, y);
+  };
+
+  Viewer.prototype.logo = function (ctx, dpr, heights, window, k, height) {
+    var px = this.geom.px, y0 = height - 4, perBit = (height - 8) / 2;
     if (window !== null) {
-      shade = "<rect x=\"" + (LEFT + window * px).toFixed(2) + "\" y=\"2\" width=\"" + (k * px).toFixed(2) +
-        "\" height=\"" + (height - 6) + "\" fill=\"" + this.index.window_shade + "\" class=\"dd-window\"/>";
+      ctx.fillStyle = this.index.window_shade;
+      ctx.fillRect(LEFT + window * px, 2, k * px, height - 6);
     }
-    var axis = "<line x1=\"" + (LEFT - 4) + "\" x2=\"" + (LEFT - 4) + "\" y1=\"" + (y0 - 2 * perBit) + "\" y2=\"" + y0 +
-      "\" class=\"dd-axis\"/><text x=\"" + (LEFT - 7) + "\" y=\"" + (y0 - 2 * perBit + 4) + "\" class=\"dd-ylabel\">2</text>" +
-      "<text x=\"" + (LEFT - 7) + "\" y=\"" + y0 + "\" class=\"dd-ylabel\">0</text>" +
-      "<text x=\"" + (LEFT - 22) + "\" y=\"" + (y0 - perBit + 3) + "\" class=\"dd-ylabel\">" + ylabel + "</text>";
-    return "<svg width=\"" + this.geom.width + "\" height=\"" + height + "\" class=\"dd-svg\">" + shade + axis +
-      this.letters(heights, 0, y0, perBit) + "</svg>";
+    ctx.strokeStyle = "#000"; ctx.lineWidth = 0.8;
+    ctx.beginPath(); ctx.moveTo(LEFT - 4, y0 - 2 * perBit); ctx.lineTo(LEFT - 4, y0); ctx.stroke();
+    this.ylabel(ctx, "2", LEFT - 7, y0 - 2 * perBit);
+    this.ylabel(ctx, "0", LEFT - 7, y0);
+    this.ylabel(ctx, "bits", LEFT - 22, y0 - perBit);
+    this.logoLetters(ctx, dpr, heights, y0, perBit);
   };
 
   Viewer.prototype.classoptPanel = function (a) {
-    var ds = this.data, m = ds.models[a], label = labelOf(this.index.archs, a);
+    var ds = this.data, m = ds.models[a], self = this;
     if (!m || !m.classopt) return this.naPanel(a, "classopt", "no class-optimized PWM in the payload");
-    var key = ds.dataset + "|" + a + "|" + this.geom.width;
-    if (!this.logoCache.has(key)) {
-      var c = m.classopt;
-      this.logoCache.set(key, "<div class=\"dd-panel\" data-panel=\"classopt\" data-arch=\"" + esc(a) + "\" data-window=\"" +
-        c.window + "\"><div class=\"dd-title\">" + esc(label) + ": class optimization (shaded: max-IC " + c.k +
-        "-mer, bp " + c.window + "-" + (c.window + c.k - 1) + ")</div>" + this.logoSvg(c.heights, c.window, c.k, 56, "bits") +
-        "</div>");
-    }
-    return this.logoCache.get(key);
+    var c = m.classopt;
+    var title = esc(labelOf(this.index.archs, a)) + ": class optimization (shaded: max-IC " + c.k + "-mer, bp " +
+      c.window + "-" + (c.window + c.k - 1) + ")";
+    return this.panel({panel: "classopt", arch: a, window: c.window}, title, 56, function (ctx, dpr) {
+      self.logo(ctx, dpr, c.heights, c.window, c.k, 56);
+    }, ds.dataset + "|" + a + "|" + this.geom.width);
   };
 
   Viewer.prototype.motifPanel = function () {
-    var ds = this.data, mo = ds.motif, key = ds.dataset + "|motif|" + this.geom.width;
-    if (!this.logoCache.has(key)) {
-      this.logoCache.set(key, "<div class=\"dd-panel\" data-panel=\"motif\" data-arch=\"-\"><div class=\"dd-title\">known motif: JASPAR " +
-        esc(mo.id) + " " + esc(mo.name) + "</div>" + this.logoSvg(mo.heights, null, 0, 56, "bits") + "</div>");
-    }
-    return this.logoCache.get(key);
+    var ds = this.data, mo = ds.motif, self = this;
+    return this.panel({panel: "motif", arch: "-"}, "known motif: JASPAR " + esc(mo.id) + " " + esc(mo.name), 56,
+      function (ctx, dpr) { self.logo(ctx, dpr, mo.heights, null, 0, 56); }, ds.dataset + "|motif|" + this.geom.width);
   };
 
-  Viewer.prototype.sitesSvg = function (y, h) {
-    var ds = this.data, i = this.state.index, px = this.geom.px, out = [], name = ds.tf;
-    var boxes = function (sites, cls) {
-      sites.forEach(function (s) {
-        out.push("<rect class=\"" + cls + "\" x=\"" + (LEFT + s[0] * px).toFixed(2) + "\" y=\"" + y + "\" width=\"" +
-          ((s[1] - s[0]) * px).toFixed(2) + "\" height=\"" + h + "\"/>");
-      });
-      siteGroups(sites).forEach(function (g) {
-        out.push("<text class=\"dd-sitelabel\" x=\"" + (LEFT + g.start * px).toFixed(2) + "\" y=\"" + (y - 2) + "\">" +
-          esc(name + " (" + g.text + ")" + (cls === "dd-planted" ? " planted" : "")) + "</text>");
-      });
+  // Known sites boxed (solid), with "NAME (+/-)" above; on synthetic sets the
+  // planted sites solid and the JASPAR scan's other sites dashed.
+  Viewer.prototype.sites = function (ctx, y, h) {
+    var ds = this.data, i = this.state.index, px = this.geom.px, name = ds.tf;
+    var boxes = function (sites, dashed, suffix) {
+      ctx.setLineDash(dashed ? [3, 2] : []);
+      ctx.strokeStyle = dashed ? "#555" : "#000";
+      ctx.lineWidth = 1.2;
+      sites.forEach(function (s) { ctx.strokeRect(LEFT + s[0] * px, y, (s[1] - s[0]) * px, h); });
+      ctx.setLineDash([]);
+      ctx.fillStyle = "#000"; ctx.font = "9px sans-serif"; ctx.textAlign = "start"; ctx.textBaseline = "alphabetic";
+      siteGroups(sites).forEach(function (g) { ctx.fillText(name + " (" + g.text + ")" + suffix, LEFT + g.start * px, y - 2); });
     };
     if (ds.planted) {
-      boxes(ds.planted[i], "dd-planted");
+      boxes(ds.planted[i], false, " planted");
       boxes(ds.sites[i].filter(function (s) {
         return !ds.planted[i].some(function (p) { return p[0] === s[0] && p[1] === s[1]; });
-      }), "dd-site dd-scan");
+      }), true, "");
     } else {
-      boxes(ds.sites[i], "dd-site");
+      boxes(ds.sites[i], false, "");
     }
-    return out.join("");
   };
 
   Viewer.prototype.attrPanel = function (a, method) {
-    var ds = this.data, i = this.state.index, L = ds.length, px = this.geom.px, m = ds.models[a];
+    var ds = this.data, i = this.state.index, L = ds.length, m = ds.models[a], self = this;
     var b = m.methods[method];
     if (b === undefined) return this.naPanel(a, method, "not computed for the payload");
     if (b.not_applicable !== undefined) return this.naPanel(a, method, b.not_applicable);
     var off = i * L, signed = b.dtype === "int8", cmap = signed ? this.index.colormaps.signed : this.index.colormaps.saliency;
     var mx = signed ? b.rowMaxAbs[i] : b.rowMax[i], top = topPosition(b.q, off, L), prob = m.prob[i];
     var yRow = 14, hRow = 18, yLet = yRow + hRow + 1, hLet = 13, yTick = yLet + hLet + 2, H = yTick + 14;
-    var cells = [];
-    for (var j = 0; j < L; j++) {
-      var v = b.q[off + j], x = signed ? (mx > 0 ? (v / mx + 1) / 2 : 0.5) : (mx > 0 ? v / mx : 0);
-      cells.push("<rect x=\"" + (LEFT + j * px).toFixed(2) + "\" y=\"" + yRow + "\" width=\"" + (px + 0.4).toFixed(2) +
-        "\" height=\"" + hRow + "\" fill=\"" + cmapColor(cmap, x) + "\"/>");
-    }
     var title = esc(labelOf(this.index.archs, a)) + ": " + esc(labelOf(this.index.methods, method)) +
       " &nbsp; P(bound) = <span class=\"dd-prob\">" + prob.toFixed(3) + "</span> &nbsp; top: bp <span class=\"dd-top\">" +
       top + "</span>";
-    return "<div class=\"dd-panel\" data-panel=\"attr\" data-arch=\"" + esc(a) + "\" data-method=\"" + esc(method) +
-      "\" data-prob=\"" + prob + "\" data-top=\"" + top + "\"><div class=\"dd-title\">" + title + "</div>" +
-      "<svg width=\"" + this.geom.width + "\" height=\"" + H + "\" class=\"dd-svg\" data-row-y=\"" + yRow + "\">" +
-      "<g shape-rendering=\"crispEdges\">" + cells.join("") + "</g>" + this.seqLetters(ds.seqs[i], yLet, hLet) +
-      this.sitesSvg(yRow, yLet + hLet - yRow) + this.ticks(L, yTick) + "</svg></div>";
+    return this.panel({panel: "attr", arch: a, method: method, prob: prob, top: top}, title, H, function (ctx, dpr) {
+      var px = self.geom.px;
+      for (var j = 0; j < L; j++) {
+        var v = b.q[off + j], x = signed ? (mx > 0 ? (v / mx + 1) / 2 : 0.5) : (mx > 0 ? v / mx : 0);
+        ctx.fillStyle = cmapColor(cmap, x);
+        ctx.fillRect(LEFT + j * px, yRow, px + 0.5, hRow);
+      }
+      self.seqLetters(ctx, dpr, ds.seqs[i], yLet, hLet);
+      self.sites(ctx, yRow, yLet + hLet - yRow);
+      self.ticks(ctx, L, yTick);
+    });
   };
 
   Viewer.prototype.temporalPanel = function (a) {
-    var ds = this.data, i = this.state.index, L = ds.length, px = this.geom.px, m = ds.models[a];
+    var ds = this.data, i = this.state.index, L = ds.length, m = ds.models[a], self = this;
     if (!m.temporal) {
       var t = m.methods.temporal;
       return this.naPanel(a, "temporal", t && t.not_applicable ? t.not_applicable : "no temporal output scores");
     }
     var off = i * L, cmap = this.index.colormaps.temporal, fq = m.temporal.forward.q, bq = m.temporal.backward.q;
-    var fl = flips(fq, bq, off, L), rows = [["forward", fq, 14], ["backward", bq, 30]], cells = [];
-    rows.forEach(function (r) {
-      cells.push("<text x=\"" + (LEFT - 5) + "\" y=\"" + (r[2] + 11) + "\" class=\"dd-ylabel\">" + r[0] + "</text>");
-      for (var j = 0; j < L; j++) {
-        cells.push("<rect x=\"" + (LEFT + j * px).toFixed(2) + "\" y=\"" + r[2] + "\" width=\"" + (px + 0.4).toFixed(2) +
-          "\" height=\"15\" fill=\"" + cmapColor(cmap, r[1][off + j] / 255) + "\"/>");
-      }
-    });
+    var fl = flips(fq, bq, off, L), rows = [["forward", fq, 14], ["backward", bq, 30]];
     var yLet = 47, hLet = 13, yTick = yLet + hLet + 2;
     var fText = fl[0] < 0 ? "never crosses 0.5" : fl[0] >= L ? "ends below 0.5" : "above 0.5 from bp " + fl[0];
     var bText = fl[1] < 0 ? "never crosses 0.5" : "above 0.5 up to bp " + fl[1];
     var title = esc(labelOf(this.index.archs, a)) + ": temporal output scores &nbsp; P(bound) = <span class=\"dd-prob\">" +
       m.prob[i].toFixed(3) + "</span> &nbsp; forward: <span class=\"dd-flip-forward\">" + fText +
       "</span>; backward: <span class=\"dd-flip-backward\">" + bText + "</span>";
-    return "<div class=\"dd-panel\" data-panel=\"temporal\" data-arch=\"" + esc(a) + "\" data-method=\"temporal\" data-prob=\"" +
-      m.prob[i] + "\" data-flip-forward=\"" + fl[0] + "\" data-flip-backward=\"" + fl[1] + "\"><div class=\"dd-title\">" +
-      title + "</div><svg width=\"" + this.geom.width + "\" height=\"" + (yTick + 14) + "\" class=\"dd-svg\">" +
-      "<g shape-rendering=\"crispEdges\">" + cells.join("") + "</g>" + this.seqLetters(ds.seqs[i], yLet, hLet) +
-      this.sitesSvg(14, yLet + hLet - 14) + this.ticks(L, yTick) + "</svg></div>";
+    return this.panel({panel: "temporal", arch: a, method: "temporal", prob: m.prob[i], "flip-forward": fl[0],
+      "flip-backward": fl[1]}, title, yTick + 14, function (ctx, dpr) {
+      var px = self.geom.px;
+      rows.forEach(function (r) {
+        self.ylabel(ctx, r[0], LEFT - 5, r[2] + 7.5);
+        for (var j = 0; j < L; j++) {
+          ctx.fillStyle = cmapColor(cmap, r[1][off + j] / 255);
+          ctx.fillRect(LEFT + j * px, r[2], px + 0.5, 15);
+        }
+      });
+      self.seqLetters(ctx, dpr, ds.seqs[i], yLet, hLet);
+      self.sites(ctx, 14, yLet + hLet - 14);
+      self.ticks(ctx, L, yTick);
+    });
   };
 
   // Hover: position, base and value under the pointer.
   Viewer.prototype.hover = function (e) {
     var panel = e.target.closest ? e.target.closest(".dd-panel") : null, ds = this.data;
     if (!panel || !ds || panel.getAttribute("data-panel") === "na") { this.tip.hidden = true; return; }
-    var svg = panel.querySelector("svg");
-    var r = svg.getBoundingClientRect(), j = Math.floor((e.clientX - r.left - LEFT) / this.geom.px);
+    var canvas = panel.querySelector("canvas");
+    var r = canvas.getBoundingClientRect(), j = Math.floor((e.clientX - r.left - LEFT) / this.geom.px);
     var kind = panel.getAttribute("data-panel"), a = panel.getAttribute("data-arch"), i = this.state.index;
     var text = null;
     if (kind === "motif" || kind === "classopt") {
