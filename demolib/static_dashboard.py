@@ -667,6 +667,8 @@ _LOADER = (
     "if(document.querySelector('script[data-demo-dashboard]'))return;"
     "var r=document.documentElement.getAttribute('data-content_root');if(r===null)r='../';"
     "var s=document.createElement('script');s.src=r+'_static/dashboard/viewer.js';"
+    "s.onerror=function(){document.querySelectorAll('div.demo-dashboard:not([data-dd-ready])').forEach(function(d){"
+    "d.textContent='(The kernel-free dashboard is part of the built book; with a kernel, use the ipywidgets app.)';});};"
     "s.setAttribute('data-demo-dashboard','');document.head.appendChild(s);})();</script>"
 )
 
@@ -686,8 +688,9 @@ def embed(
     script that loads ``_static/dashboard/viewer.js`` of the built site (once
     per page, relative to the page's ``data-content_root``); the viewer reads
     ``index.json`` and the chosen dataset's file.  In the book it works
-    without a kernel; in a live notebook use the ipywidgets apps of
-    :mod:`demolib.widgets`.
+    without a kernel; in a live notebook or voila, where the site's files are
+    not served, the div says so in one line: use the ipywidgets apps of
+    :mod:`demolib.widgets` there.
 
     Parameters
     ----------
