@@ -232,7 +232,8 @@
     });
     this.el.addEventListener("keydown", function (e) {
       var t = e.target;
-      if (t.tagName === "SELECT" || t.classList.contains("dd-seq")) return; // the slider steps itself
+      // the slider, the menu and the layout radios use the arrow keys themselves
+      if (t.tagName === "SELECT" || (t.tagName === "INPUT" && (t.type === "range" || t.type === "radio"))) return;
       if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
         e.preventDefault();
         self.step(e.key === "ArrowLeft" ? -1 : 1);
