@@ -11,7 +11,7 @@ LOCK    = requirements.lock
 PIP_VERSION = 26.3
 PIPTOOLS_VERSION = 7.6.2
 
-.PHONY: book test unit nbval browser execute checkpoints results bench clean help lock
+.PHONY: book test unit nbval browser execute checkpoints results dashboard-data bench clean help lock
 
 help:
 	@echo "make book   build the Jupyter Book (_build/html) from the committed, executed chapters"
@@ -19,6 +19,7 @@ help:
 	@echo "make execute      re-execute the chapters in place (RETRAIN=1 retrains inside them)"
 	@echo "make checkpoints  retrain the committed checkpoints with the project's own CLI"
 	@echo "make results      recompute data/results/*.json from the committed checkpoints"
+	@echo "make dashboard-data  precompute the static site's dashboard (book/_static/dashboard; FORCE=1 recomputes all)"
 	@echo "make bench        run the CPU benchmarks (bench/results/*.json)"
 	@echo "make lock         resolve new or changed requirements into $(LOCK) (UPGRADE=1: everything to the newest)"
 
@@ -63,9 +64,14 @@ checkpoints: $(STAMP)
 results: $(STAMP)
 	$(PY) data/scripts/make_results.py
 
+# The kernel-free dashboard of the static site (committed; `make book` only copies it).
+# Resumable: datasets whose file exists are kept unless FORCE=1.
+dashboard-data: $(STAMP)
+	$(PY) -m demolib.static_dashboard $(if $(FORCE),--force) --threads 1
+
 bench: $(STAMP)
 	$(PY) bench/train_throughput.py --threads $(THREADS)
-	for b in bench/interpret_speed.py bench/dashboard_speed.py bench/attribution_speed.py; do test ! -f $$b || $(PY) $$b || exit 1; done
+	for b in bench/interpret_speed.py bench/dashboard_speed.py bench/attribution_speed.py bench/static_dashboard.py; do test ! -f $$b || $(PY) $$b || exit 1; done
 
 # pip-tools resolves pyproject.toml (all extras excluded) into the lock; pip
 # finds the local CPU build of torch this way, where uv would not.

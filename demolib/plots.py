@@ -53,6 +53,7 @@ __all__ = [
     "CLASSOPT_DIR",
     "logo_heights",
     "draw_letters",
+    "letter_outline",
     "logo",
     "gradient_logo",
     "saliency_map",
@@ -78,6 +79,15 @@ COLORS: dict[str, str] = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "
 
 TEMPORAL_CMAP = "RdBu_r"
 """Diverging colormap of temporal scores: blue = P(bound) 0, red = 1, white = 0.5."""
+
+SALIENCY_CMAP = "Reds"
+"""Colormap of non-negative per-position scores (white = 0, red = the sequence's maximum)."""
+
+SIGNED_CMAP = "PuOr_r"
+"""Colormap of signed per-position scores (symmetric around 0)."""
+
+WINDOW_SHADE = "0.85"
+"""Fill colour of the shaded max-IC window of class-optimised logos."""
 
 ARCH_ORDER = ARCHS
 ARCH_LABELS = {name: a.label for name, a in ARCHITECTURES.items()}
@@ -160,6 +170,32 @@ def _unit_glyph(c: str, flip: bool) -> tuple[np.ndarray, np.ndarray]:
             v[:, 1] = 1.0 - v[:, 1]
         _GLYPHS[key] = (v, path.codes.copy())
     return _GLYPHS[key]
+
+
+def letter_outline(c: str, flip: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The outline every logo here draws for nucleotide ``c``, fitted into the unit box.
+
+    The static site's dashboard (:mod:`demolib.static_dashboard`) exports
+    these outlines so that its letters are the same as the figures'.
+
+    Parameters
+    ----------
+    c : str
+        One of ``"ACGT"``.
+    flip : bool
+        Upside down (negative letters).
+
+    Returns
+    -------
+    vertices : np.ndarray, shape (m, 2)
+        x and y in [0, 1] (y up).
+    codes : np.ndarray, shape (m,)
+        :class:`matplotlib.path.Path` codes.
+    """
+    if c not in ALPHABET:
+        raise ValueError(f"letter must be one of {ALPHABET}, got {c!r}")
+    v, codes = _unit_glyph(c, flip)
+    return v.copy(), codes.copy()
 
 
 def _stack(heights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -447,9 +483,9 @@ def saliency_map(
     ax = _new_ax(ax, (14, 0.9))
     if s.size and s.min() < 0:
         m = float(np.abs(s).max()) or 1.0
-        norm, cm = Normalize(-m, m), cmap or "PuOr_r"
+        norm, cm = Normalize(-m, m), cmap or SIGNED_CMAP
     else:
-        norm, cm = Normalize(0.0, float(s.max(initial=0.0)) or 1.0), cmap or "Reds"
+        norm, cm = Normalize(0.0, float(s.max(initial=0.0)) or 1.0), cmap or SALIENCY_CMAP
     ax.imshow(s[None, :], aspect="auto", cmap=cm, norm=norm, interpolation="nearest", origin="lower",
               extent=(-0.5, len(s) - 0.5, 0.0, 1.0))
     lo = -1.0 if letters else 0.0
@@ -582,7 +618,7 @@ def classopt_logo(
     logo(p, ax, information=information, title=title, engine=engine)
     _position_ticks(ax, len(p), tick_step)
     if start is not None:
-        ax.axvspan(start - 0.5, start + k - 0.5, color="0.85", zorder=-1, linewidth=0, gid="max-ic-window")
+        ax.axvspan(start - 0.5, start + k - 0.5, color=WINDOW_SHADE, zorder=-1, linewidth=0, gid="max-ic-window")
     return ax
 
 

@@ -64,6 +64,7 @@ __all__ = [
     "load_checkpoint",
     "committed_dir",
     "load_committed",
+    "committed_datasets",
     "CHECKPOINT_DIR",
 ]
 
@@ -672,6 +673,32 @@ def load_committed(tf: str, arch: str, size: str = "medium") -> Checkpoint:
         have = sorted(p.name for p in CHECKPOINT_DIR.glob("*")) if CHECKPOINT_DIR.exists() else []
         raise ValueError(f"no committed checkpoint for {tf} {arch} {size}; available: {', '.join(have) or 'none'}")
     return load_checkpoint(d, arch=arch)
+
+
+def committed_datasets(size: str = "medium") -> dict[str, tuple[str, ...]]:
+    """Shipped datasets that have committed checkpoints of ``size``, with their architectures.
+
+    Looks for ``data/checkpoints/{dataset}-{arch}-{size}`` (:func:`committed_dir`)
+    for every shipped real TF (``data.REAL_TFS + data.DEEPBIND_TFS``) and
+    synthetic set (``data.SYNTHETIC_TFS``) and every registered architecture.
+
+    Returns
+    -------
+    dict dataset name -> tuple of str
+        Real TFs in alphabetical order, then ``synthetic-*`` sets; the
+        architectures in registry order.  Datasets without any such
+        checkpoint are left out.
+    """
+    from .architectures import ARCHS
+    from .data import DEEPBIND_TFS, REAL_TFS, SYNTHETIC_TFS
+
+    names = sorted(REAL_TFS + DEEPBIND_TFS) + [f"synthetic-{t}" for t in SYNTHETIC_TFS]
+    out = {}
+    for name in names:
+        archs = tuple(a for a in ARCHS if committed_dir(name, a, size).is_dir())
+        if archs:
+            out[name] = archs
+    return out
 
 
 def train_dataset_model(
