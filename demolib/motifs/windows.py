@@ -51,8 +51,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from .attribution import ATTRIBUTIONS
-from .data import DATA_DIR, Motif, Site, jaspar_motif, load_jaspar, one_hot
+from ..attribution import ATTRIBUTIONS
+from ..data import DATA_DIR, Motif, Site, jaspar_motif, load_jaspar, one_hot
 
 if TYPE_CHECKING:  # pragma: no cover
     from torch import nn
@@ -721,7 +721,7 @@ def extract_motif(
         info = {"filter": best.filter, "n_sites": best.n_sites, "mean_activation": best.mean_activation,
                 "kept": best.kept}
         return Extracted("conv", best.pwm, best.starts, window_strings(seqs, best.starts, w), info)
-    from .models import is_recurrent  # lazy: importing motifs must not load torch
+    from ..models import is_recurrent  # lazy: importing motifs must not load torch
 
     if method == "temporal" and not is_recurrent(model):
         raise ValueError("method 'temporal' needs a recurrent model (RNN or CNN-RNN); a CNN has no temporal scores")
@@ -748,7 +748,7 @@ def extract_motif(
         sal = interpret.saliency(model, X, **kw)
         starts = saliency_window(_numpy(sal.per_position), k)
     elif method != "temporal":  # any other attribution method of the registry
-        from .attribution import attribute
+        from ..attribution import attribute
 
         starts = saliency_window(_numpy(attribute(model, X, method, **kw).per_position), k)
     else:
