@@ -490,7 +490,7 @@ def cmd_dashboard(args) -> int:
 
     matplotlib.use("Agg")
     out = _image_out(args.out)
-    from . import data, plots, train
+    from . import dashboard, data, plots, train
 
     _set_threads(args.threads)
     ds = data.load_dataset(args.tf)
@@ -499,8 +499,8 @@ def cmd_dashboard(args) -> int:
         raise UsageError(f"--index must be in 0..{len(pos) - 1} (positive test sequences of {args.tf})")
     archs = args.archs
     model_map = {a: train.load_committed(args.tf, a).model for a in archs}
-    co = {a: plots.cached_classopt(args.tf, a) for a in archs}
-    d = plots.dashboard_data(args.tf, pos.seqs[args.index], model_map, co, label=1, seq_id=pos.ids[args.index])
+    co = {a: dashboard.cached_classopt(args.tf, a) for a in archs}
+    d = dashboard.dashboard_data(args.tf, pos.seqs[args.index], model_map, co, label=1, seq_id=pos.ids[args.index])
     fig = plots.dashboard(d)
     from .utils import atomic_write
 

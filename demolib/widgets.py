@@ -29,7 +29,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import plots
+from . import dashboard, plots
 from .data import REAL_TFS, Site, jaspar_motif, one_hot
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,7 +82,7 @@ class Loader:
     model : callable (tf, arch) -> nn.Module, optional
         Default: the committed checkpoint (:func:`demolib.train.load_committed`).
     classopt : callable (tf, arch) -> np.ndarray (L, 4), optional
-        Default :func:`demolib.plots.cached_classopt`.
+        Default :func:`demolib.dashboard.cached_classopt`.
     """
 
     def __init__(
@@ -93,7 +93,7 @@ class Loader:
     ):
         self._dataset_fn = dataset or _load_dataset
         self._model_fn = model or _load_model
-        self._classopt_fn = classopt or plots.cached_classopt
+        self._classopt_fn = classopt or dashboard.cached_classopt
         self._cache: dict[tuple, Any] = {}
 
     def _get(self, key: tuple, make: Callable[[], Any]) -> Any:
@@ -161,7 +161,7 @@ class DashboardState:
     tf: str = "MAFK"
     archs: tuple[str, ...] = plots.ARCH_ORDER
     index: int = 0
-    methods: tuple[str, ...] = plots.METHODS
+    methods: tuple[str, ...] = dashboard.METHODS
 
 
 def _message_figure(text: str, size: tuple[float, float] = (8, 1)) -> Figure:
@@ -193,7 +193,7 @@ def render(state: DashboardState, loader: Loader | None = None) -> Figure:
         architecture) inches; ``fig.timings`` holds the seconds per step.
     """
     loader = loader or default_loader()
-    archs = plots._arch_order(state.archs)
+    archs = dashboard.arch_order(state.archs)
     if not archs:
         return _message_figure("Select at least one architecture.")
     t0 = time.perf_counter()
@@ -202,7 +202,7 @@ def render(state: DashboardState, loader: Loader | None = None) -> Figure:
     classopt = {a: loader.classopt(state.tf, a) for a in archs} if "classopt" in state.methods else None
     sites = loader.sites(state.tf, state.index)
     t1 = time.perf_counter()
-    data = plots.dashboard_data(state.tf, seq, models, classopt, label=1, seq_id=seq_id, sites=sites,
+    data = dashboard.dashboard_data(state.tf, seq, models, classopt, label=1, seq_id=seq_id, sites=sites,
                                 methods=state.methods)
     t2 = time.perf_counter()
     fig = plots.dashboard(data, Figure(figsize=plots.dashboard_size(len(archs))))
@@ -436,12 +436,12 @@ class DashboardApp(FigureApp):
         for a in self.archs:
             controls[f"arch:{a}"] = widgets.Checkbox(value=a in state.archs, description=plots.ARCH_LABELS.get(a, a),
                                                      indent=False, layout=widgets.Layout(width="90px"))
-        for m in plots.METHODS:
+        for m in dashboard.METHODS:
             controls[f"method:{m}"] = widgets.ToggleButton(value=m in state.methods, description=METHOD_LABELS[m])
         super().__init__(
             controls,
             lambda v: render(self._state_of(v), loader),
-            rows=[["tf", "index"], [f"arch:{a}" for a in self.archs] + [f"method:{m}" for m in plots.METHODS]],
+            rows=[["tf", "index"], [f"arch:{a}" for a in self.archs] + [f"method:{m}" for m in dashboard.METHODS]],
             on_change=lambda app, change: _update_slider(app, change, loader),
         )
 
@@ -450,7 +450,7 @@ class DashboardApp(FigureApp):
             tf=v["tf"],
             archs=tuple(a for a in self.archs if v[f"arch:{a}"]),
             index=int(v["index"]),
-            methods=tuple(m for m in plots.METHODS if v[f"method:{m}"]),
+            methods=tuple(m for m in dashboard.METHODS if v[f"method:{m}"]),
         )
 
     @property

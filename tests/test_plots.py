@@ -15,7 +15,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from demolib import plots
+from demolib import dashboard, plots
 from demolib.data import Site, jaspar_motif, load_dataset, one_hot
 from demolib.models import build_model, preset
 
@@ -222,7 +222,7 @@ def panels(fig: Figure) -> list[str]:
 
 def test_dashboard_three_models(tiny_models, seq):
     pwms = {a: rand_pwm(L, i) for i, a in enumerate(plots.ARCH_ORDER)}
-    data = plots.dashboard_data("MAFK", seq, tiny_models, pwms, label=1, seq_id="peak7")
+    data = dashboard.dashboard_data("MAFK", seq, tiny_models, pwms, label=1, seq_id="peak7")
     assert data.archs == plots.ARCH_ORDER
     assert set(data.temporal) == {"rnn", "cnn-rnn"}  # recurrent models only
     for a in data.archs:
@@ -248,7 +248,7 @@ def test_dashboard_three_models(tiny_models, seq):
 
 
 def test_dashboard_cnn_only_has_no_temporal_rows(tiny_models, seq):
-    data = plots.dashboard_data("MAFK", seq, {"cnn": tiny_models["cnn"]}, {"cnn": rand_pwm(L)})
+    data = dashboard.dashboard_data("MAFK", seq, {"cnn": tiny_models["cnn"]}, {"cnn": rand_pwm(L)})
     assert data.temporal == {}
     fig = plots.dashboard(data)
     assert isinstance(fig, Figure)
@@ -258,18 +258,18 @@ def test_dashboard_cnn_only_has_no_temporal_rows(tiny_models, seq):
 
 def test_dashboard_methods_and_missing_classopt(tiny_models, seq):
     models = {"cnn-rnn": tiny_models["cnn-rnn"], "cnn": tiny_models["cnn"]}
-    data = plots.dashboard_data("MAFK", seq, models, None, methods=("temporal",),
+    data = dashboard.dashboard_data("MAFK", seq, models, None, methods=("temporal",),
                                 sites=[Site("MAFK", 5, 15, 1)])
     assert data.archs == ("cnn", "cnn-rnn") and data.saliency == {} and data.classopt == {}
     assert data.prob.keys() == {"cnn", "cnn-rnn"}
     fig = plots.dashboard(data, Figure(figsize=(14, 6)))
     assert panels(fig) == ["dashboard:-:motif", "dashboard:-:temporal-colorbar", "dashboard:cnn-rnn:temporal"]
     with pytest.raises(ValueError, match="unknown methods"):
-        plots.dashboard_data("MAFK", seq, models, methods=("bogus",))
+        dashboard.dashboard_data("MAFK", seq, models, methods=("bogus",))
 
 
 def test_dashboard_redraw_into_same_figure(tiny_models, seq):
-    data = plots.dashboard_data("MAFK", seq, {"cnn": tiny_models["cnn"]}, {})
+    data = dashboard.dashboard_data("MAFK", seq, {"cnn": tiny_models["cnn"]}, {})
     fig = Figure(figsize=(14, 4))
     plots.dashboard(data, fig)
     plots.dashboard(data, fig)
@@ -279,4 +279,4 @@ def test_dashboard_redraw_into_same_figure(tiny_models, seq):
 def test_cached_classopt_reads_file(tmp_path):
     pwm = rand_pwm(L)
     np.save(tmp_path / "MAFK_cnn.npy", pwm)
-    np.testing.assert_allclose(plots.cached_classopt("MAFK", "cnn", directory=tmp_path), pwm)
+    np.testing.assert_allclose(dashboard.cached_classopt("MAFK", "cnn", directory=tmp_path), pwm)

@@ -13,7 +13,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from demolib import plots, widgets
+from demolib import dashboard, plots, widgets
 from demolib.data import Dataset, load_dataset, make_synthetic
 from demolib.models import build_model, preset
 
@@ -83,7 +83,7 @@ def test_dashboard_app_slider_redraws(loader, datasets):
     app = widgets.dashboard_app(("MAFK", "POU5F1"), loader=loader)
     assert isinstance(app, widgets.DashboardApp)
     assert app.figure is not None and app.image.value[:4] == b"\x89PNG"
-    assert app.dashboard_state == widgets.DashboardState("MAFK", plots.ARCH_ORDER, 0, plots.METHODS)
+    assert app.dashboard_state == widgets.DashboardState("MAFK", plots.ARCH_ORDER, 0, dashboard.METHODS)
     slider = app.controls["index"]
     assert slider.max == len(datasets["MAFK"].test.positives()) - 1
     title, png = app.figure.get_suptitle(), app.image.value
