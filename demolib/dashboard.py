@@ -17,16 +17,35 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 
 from .architectures import ARCHS
+from .attribution import ATTRIBUTIONS
 from .data import DATA_DIR, Motif, Site, canonical_name, jaspar_motif, one_hot
 from .utils import torch_threads
 
 if TYPE_CHECKING:  # pragma: no cover
     from torch import nn
 
-__all__ = ["METHODS", "CLASSOPT_DIR", "DashboardData", "arch_order", "dashboard_data", "cached_classopt"]
+__all__ = [
+    "METHODS",
+    "ALL_METHODS",
+    "CLASSOPT",
+    "LABELS",
+    "CLASSOPT_DIR",
+    "DashboardData",
+    "arch_order",
+    "check_methods",
+    "dashboard_data",
+    "cached_classopt",
+]
 
-METHODS = ("saliency", "temporal", "classopt")
+CLASSOPT = "classopt"
+"""The class-optimization view: one PWM per model, not per sequence (not an attribution method)."""
+ALL_METHODS: tuple[str, ...] = tuple(ATTRIBUTIONS) + (CLASSOPT,)
+"""Every view the dashboard can show: each registered attribution method
+(:data:`demolib.attribution.ATTRIBUTIONS`, in registry order), then class optimization."""
+METHODS = ("saliency", "temporal", CLASSOPT)
 """The views :func:`dashboard_data` computes by default (the paper's Figure 4)."""
+LABELS: dict[str, str] = {**{n: s.label for n, s in ATTRIBUTIONS.items()}, CLASSOPT: "Class optimization"}
+"""View name -> how figures and widgets name it (the registry's labels)."""
 CLASSOPT_DIR = DATA_DIR / "results" / "classopt"
 """Where ``data/scripts/make_results.py classopt`` writes ``{TF}_{arch}.npy``."""
 
@@ -50,15 +69,24 @@ class DashboardData:
     motif : Motif
         The known JASPAR motif of ``tf``.
     sites : list of Site
-        Known motif sites in ``seq`` (boxed in the saliency maps).
+        Known motif sites in ``seq`` (boxed in the per-position maps).
     archs : tuple of str
         Architectures, in dashboard order (cnn, rnn, cnn-rnn, then others).
+    methods : tuple of str
+        The views asked for, in :data:`ALL_METHODS` order.
     prob : dict arch -> float
         P(bound) of ``seq``.
-    saliency : dict arch -> np.ndarray, shape (L,)
-        Saliency per position (absent when saliency was not asked for).
-    temporal : dict arch -> (forward (L,), backward (L,))
-        Temporal output scores of the recurrent models only.
+    attributions : dict method -> dict arch -> np.ndarray, shape (L,)
+        Per-position scores (``Attribution.per_position``) of every
+        requested method of kind ``"attribution"``, for the models it
+        applies to.
+    temporals : dict method -> dict arch -> (forward (L,), backward (L,))
+        Methods of kind ``"temporal"``: the prefix and suffix probabilities
+        (``Attribution.info["forward"]``, ``["backward"]``) of the recurrent
+        models.
+    not_applicable : dict method -> dict arch -> str
+        Requested methods that do not apply to a model, with the reason
+        (:func:`demolib.attribution.why_not`).
     classopt : dict arch -> np.ndarray, shape (L', 4)
         Class-optimised PWMs (those that were passed in).
     label : int, optional
@@ -71,13 +99,30 @@ class DashboardData:
     motif: Motif
     sites: list[Site]
     archs: tuple[str, ...]
+    methods: tuple[str, ...] = METHODS
     prob: dict[str, float] = field(default_factory=dict)
-    saliency: dict[str, np.ndarray] = field(default_factory=dict)
-    temporal: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    attributions: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    temporals: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
+    not_applicable: dict[str, dict[str, str]] = field(default_factory=dict)
     classopt: dict[str, np.ndarray] = field(default_factory=dict)
     label: int | None = None
     seq_id: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def saliency(self) -> dict[str, np.ndarray]:
+        """arch -> the paper's saliency per position (L,) (empty when not asked for)."""
+        return self.attributions.get("saliency", {})
+
+    @property
+    def temporal(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """arch -> (forward (L,), backward (L,)) temporal output scores (recurrent models only)."""
+        return self.temporals.get("temporal", {})
+
+    @property
+    def map_methods(self) -> tuple[str, ...]:
+        """The requested methods of kind ``"attribution"`` (one row each per model), in registry order."""
+        return tuple(m for m in self.methods if m in ATTRIBUTIONS and ATTRIBUTIONS[m].kind == "attribution")
 
 
 def arch_order(archs: Sequence[str]) -> tuple[str, ...]:
@@ -85,6 +130,16 @@ def arch_order(archs: Sequence[str]) -> tuple[str, ...]:
     archs = list(archs)
     known = [a for a in ARCHS if a in archs]
     return tuple(known + [a for a in archs if a not in known])
+
+
+def check_methods(methods: Sequence[str]) -> tuple[str, ...]:
+    """``methods`` in :data:`ALL_METHODS` order; an unknown name is a ValueError naming the known ones."""
+    if isinstance(methods, str):
+        methods = (methods,)
+    unknown = [m for m in methods if m not in ALL_METHODS]
+    if unknown:
+        raise ValueError(f"unknown methods {sorted(unknown)}; choose from {', '.join(ALL_METHODS)}")
+    return tuple(m for m in ALL_METHODS if m in set(methods))
 
 
 def dashboard_data(
@@ -102,6 +157,13 @@ def dashboard_data(
 ) -> DashboardData:
     """Compute what the dashboard shows for one sequence and several models.
 
+    Every requested registered method runs through
+    :func:`demolib.attribution.attribute`, so a newly registered method is
+    shown with no change here.  A method that does not apply to a model is
+    recorded in ``not_applicable`` with the reason (the figure shows it as a
+    "not applicable" panel; temporal rows are the recurrent models' own, as
+    in the paper's Figure 4, so a CNN simply has none).
+
     Parameters
     ----------
     tf : str
@@ -118,7 +180,10 @@ def dashboard_data(
     sites : list of Site, optional
         Known sites (e.g. planted ones of synthetic data); found with
         :func:`demolib.motifs.find_sites` and the JASPAR motif otherwise.
-    methods : subset of ("saliency", "temporal", "classopt")
+    methods : subset of :data:`ALL_METHODS`
+        Registered attribution methods (each with its registry defaults)
+        and ``"classopt"``; default :data:`METHODS` (saliency, temporal,
+        class optimization).
     motif : Motif, optional
         Overrides the JASPAR lookup.
     threads : int or None
@@ -129,12 +194,12 @@ def dashboard_data(
     Returns
     -------
     DashboardData
+        ``prob`` comes from the first method run on a model (all give the
+        same softmax), or from one forward pass if none ran.
     """
-    from .interpret import saliency as _saliency, temporal_scores
+    from .attribution import attribute, why_not
 
-    unknown = set(methods) - set(METHODS)
-    if unknown:
-        raise ValueError(f"unknown methods {sorted(unknown)}; choose from {', '.join(METHODS)}")
+    methods = check_methods(methods)
     t = {}
     t0 = time.perf_counter()
     motif = motif or jaspar_motif(tf)
@@ -145,25 +210,32 @@ def dashboard_data(
     t["sites"] = time.perf_counter() - t0
     archs = arch_order(models)
     X = one_hot(seq)
-    d = DashboardData(tf, seq, motif, list(sites), archs, label=label, seq_id=seq_id, timings=t)
-    from .models import is_recurrent
-
+    d = DashboardData(tf, seq, motif, list(sites), archs, methods, label=label, seq_id=seq_id, timings=t)
+    registered = [m for m in methods if m in ATTRIBUTIONS]
     with torch_threads(threads):
         for a in archs:
             m = models[a]
-            t0 = time.perf_counter()
-            s = _saliency(m, X)
-            d.prob[a] = float(np.asarray(s.prob).ravel()[0])
-            if "saliency" in methods:
-                d.saliency[a] = np.asarray(s.per_position, dtype=np.float64)[0]
-            t[f"saliency/{a}"] = time.perf_counter() - t0
-            if "temporal" in methods and is_recurrent(m):
+            for name in registered:
+                reason = why_not(name, m)
+                if reason is not None:
+                    d.not_applicable.setdefault(name, {})[a] = reason
+                    continue
                 t0 = time.perf_counter()
-                tm = temporal_scores(m, X)
-                d.temporal[a] = (np.asarray(tm.forward, dtype=np.float64)[0],
-                                 np.asarray(tm.backward, dtype=np.float64)[0])
-                t[f"temporal/{a}"] = time.perf_counter() - t0
-            if "classopt" in methods and classopt_pwms is not None and a in classopt_pwms:
+                r = attribute(m, X, name)
+                d.prob.setdefault(a, float(r.prob[0]))
+                if ATTRIBUTIONS[name].kind == "temporal":
+                    d.temporals.setdefault(name, {})[a] = (np.asarray(r.info["forward"], dtype=np.float64)[0],
+                                                           np.asarray(r.info["backward"], dtype=np.float64)[0])
+                else:
+                    d.attributions.setdefault(name, {})[a] = np.asarray(r.per_position, dtype=np.float64)[0]
+                t[f"{name}/{a}"] = time.perf_counter() - t0
+            if a not in d.prob:
+                from .train import predict_proba
+
+                t0 = time.perf_counter()
+                d.prob[a] = float(predict_proba(m, X)[0])
+                t[f"prob/{a}"] = time.perf_counter() - t0
+            if CLASSOPT in methods and classopt_pwms is not None and a in classopt_pwms:
                 d.classopt[a] = _check_pwm(classopt_pwms[a], f"classopt_pwms[{a!r}]")
     return d
 

@@ -54,9 +54,6 @@ __all__ = [
     "classopt_explorer",
 ]
 
-METHOD_LABELS = {"saliency": "saliency", "temporal": "temporal", "classopt": "class optimization"}
-
-
 # --------------------------------------------------------------------------
 # Loading (cached per TF)
 # --------------------------------------------------------------------------
@@ -155,7 +152,8 @@ class DashboardState:
     index : int
         Index among the positive test sequences of ``tf``.
     methods : tuple of str
-        Any of "saliency", "temporal", "classopt".
+        Any of :data:`demolib.dashboard.ALL_METHODS` (every registered
+        attribution method, and "classopt").
     """
 
     tf: str = "MAFK"
@@ -205,7 +203,7 @@ def render(state: DashboardState, loader: Loader | None = None) -> Figure:
     data = dashboard.dashboard_data(state.tf, seq, models, classopt, label=1, seq_id=seq_id, sites=sites,
                                 methods=state.methods)
     t2 = time.perf_counter()
-    fig = plots.dashboard(data, Figure(figsize=plots.dashboard_size(len(archs))))
+    fig = plots.dashboard(data, Figure(figsize=plots.dashboard_size(len(archs), len(data.map_methods))))
     fig.timings = {"load": t1 - t0, "compute": t2 - t1, "layout": time.perf_counter() - t2}
     return fig
 
@@ -436,12 +434,14 @@ class DashboardApp(FigureApp):
         for a in self.archs:
             controls[f"arch:{a}"] = widgets.Checkbox(value=a in state.archs, description=plots.ARCH_LABELS.get(a, a),
                                                      indent=False, layout=widgets.Layout(width="90px"))
-        for m in dashboard.METHODS:
-            controls[f"method:{m}"] = widgets.ToggleButton(value=m in state.methods, description=METHOD_LABELS[m])
+        for m in dashboard.ALL_METHODS:  # the registry's methods, then class optimization
+            controls[f"method:{m}"] = widgets.ToggleButton(value=m in state.methods, description=dashboard.LABELS[m],
+                                                           layout=widgets.Layout(width="auto"))
         super().__init__(
             controls,
             lambda v: render(self._state_of(v), loader),
-            rows=[["tf", "index"], [f"arch:{a}" for a in self.archs] + [f"method:{m}" for m in dashboard.METHODS]],
+            rows=[["tf", "index"], [f"arch:{a}" for a in self.archs],
+                  [f"method:{m}" for m in dashboard.ALL_METHODS]],
             on_change=lambda app, change: _update_slider(app, change, loader),
         )
 
@@ -450,7 +450,7 @@ class DashboardApp(FigureApp):
             tf=v["tf"],
             archs=tuple(a for a in self.archs if v[f"arch:{a}"]),
             index=int(v["index"]),
-            methods=tuple(m for m in dashboard.METHODS if v[f"method:{m}"]),
+            methods=tuple(m for m in dashboard.ALL_METHODS if v[f"method:{m}"]),
         )
 
     @property
@@ -469,7 +469,10 @@ def dashboard_app(
     """The interactive Deep Motif Dashboard.
 
     Controls: TF dropdown, a slider over the positive test sequences of the
-    TF, one checkbox per architecture and toggles for the three methods.
+    TF, one checkbox per architecture and one toggle per view of
+    :data:`demolib.dashboard.ALL_METHODS` (every registered attribution
+    method, labelled as in the registry, and class optimization; the
+    paper's three are on at first).
     Every change re-renders :func:`render` of the new state (models, data
     and class-optimised PWMs are loaded once per TF by the loader).
 

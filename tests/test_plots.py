@@ -280,3 +280,52 @@ def test_cached_classopt_reads_file(tmp_path):
     pwm = rand_pwm(L)
     np.save(tmp_path / "MAFK_cnn.npy", pwm)
     np.testing.assert_allclose(dashboard.cached_classopt("MAFK", "cnn", directory=tmp_path), pwm)
+
+
+# --------------------------------------------------------------------------
+# Dashboard: every registered attribution method (issue 10)
+# --------------------------------------------------------------------------
+def test_dashboard_every_registered_method(tiny_models, seq):
+    """One row per requested method in registry order, labelled from the registry; a method that
+    does not apply to a model is an explicit "not applicable" panel with the reason."""
+    from demolib.attribution import ATTRIBUTIONS, attribute, why_not
+
+    assert dashboard.ALL_METHODS == tuple(ATTRIBUTIONS) + ("classopt",)
+    data = dashboard.dashboard_data("MAFK", seq, tiny_models, None, methods=dashboard.ALL_METHODS[::-1])
+    assert data.methods == dashboard.ALL_METHODS  # registry order, whatever order they were asked in
+    X = one_hot(seq)
+    for name, spec in ATTRIBUTIONS.items():
+        for a, m in tiny_models.items():
+            reason = why_not(name, m)
+            got = {"attribution": data.attributions, "temporal": data.temporals}[spec.kind].get(name, {})
+            if reason is not None:
+                assert a not in got and data.not_applicable[name][a] == reason
+                continue
+            assert a not in data.not_applicable.get(name, {})
+            r = attribute(m, X, name)
+            if spec.kind == "attribution":
+                np.testing.assert_allclose(got[a], r.per_position[0], rtol=1e-5, atol=1e-6)
+            else:
+                np.testing.assert_allclose(got[a][0], r.info["forward"][0], rtol=1e-5, atol=1e-6)
+    assert set(data.not_applicable["deeplift-shap"]) == {"rnn", "cnn-rnn"}
+    assert data.map_methods == tuple(n for n, s in ATTRIBUTIONS.items() if s.kind == "attribution")
+    fig = plots.dashboard(data)
+    assert tuple(fig.get_size_inches()) == pytest.approx(plots.dashboard_size(3, len(data.map_methods)))
+    by = {ax.get_label(): ax for ax in fig.axes}
+    for a in tiny_models:
+        order = [lab.split(":")[2] for lab in (ax.get_label() for ax in fig.axes) if lab.split(":")[1] == a]
+        assert order == [n for n in ATTRIBUTIONS if f"dashboard:{a}:{n}" in by]  # registry order
+        for n in data.map_methods:  # every map method has a row: its map, or why not
+            ax = by[f"dashboard:{a}:{n}"]
+            assert ATTRIBUTIONS[n].label.lower() in ax.get_title(loc="left").lower()
+    na = by["dashboard:rnn:deeplift-shap"]
+    text = " ".join(t.get_text() for t in na.texts).replace("\n", " ")
+    assert text.startswith("not applicable: ") and "hookable" in text
+    assert "dashboard:cnn:temporal" not in by  # temporal rows: recurrent models only, as in the paper
+    FigureCanvasAgg(fig).draw()
+
+
+def test_dashboard_check_methods():
+    assert dashboard.check_methods(["classopt", "ism", "saliency"]) == ("saliency", "ism", "classopt")
+    with pytest.raises(ValueError, match="unknown methods.*choose from saliency, "):
+        dashboard.check_methods(["saliency", "gradcam"])

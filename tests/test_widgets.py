@@ -172,3 +172,22 @@ def test_import_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_dashboard_app_method_toggles_come_from_the_registry(loader):
+    """One toggle per registered attribution method (registry label) and class optimization;
+    switching a method on adds its rows, or a "not applicable" panel where it does not apply."""
+    from demolib.attribution import ATTRIBUTIONS
+
+    app = widgets.dashboard_app(("MAFK",), loader=loader, state=widgets.DashboardState("MAFK", ("cnn", "rnn"), 0))
+    toggles = [k.split(":", 1)[1] for k in app.controls if k.startswith("method:")]
+    assert toggles == list(ATTRIBUTIONS) + ["classopt"]
+    for name, spec in ATTRIBUTIONS.items():
+        assert app.controls[f"method:{name}"].description == spec.label
+    assert not hasattr(widgets, "METHOD_LABELS")
+    app.controls["method:deeplift-shap"].value = True
+    assert app.dashboard_state.methods == ("saliency", "deeplift-shap", "temporal", "classopt")
+    labels = panels(app.figure)
+    assert "dashboard:cnn:deeplift-shap" in labels and "dashboard:rnn:deeplift-shap" in labels
+    na = {ax.get_label(): ax for ax in app.figure.axes}["dashboard:rnn:deeplift-shap"]
+    assert any(t.get_text().startswith("not applicable: ") for t in na.texts)
