@@ -12,9 +12,13 @@ here, so ``from demolib import motifs; motifs.tomtom(...)`` works:
     :func:`pwm_from_windows`, :func:`pwm_from_onehot_windows`,
     :func:`align_windows`.
 :mod:`~demolib.motifs.extraction`
-    :func:`extract_motif` (:data:`METHODS`: the paper's four, then every
-    attribution method of the registry) and :func:`conv_motifs` (DeepBind's
-    first-layer filter motifs); :class:`Extracted`, :class:`ConvMotif`.
+    :func:`extract_motif` (:data:`METHODS`: the paper's four, the variant
+    ``"conv-filter"``, then every attribution method of the registry;
+    :func:`why_not` / :func:`applicable` say which apply to a model),
+    :func:`conv_windows` (the paper's convolution activation: per sequence,
+    the strongest first-layer activation mapped back) and
+    :func:`conv_motifs` (DeepBind's per-filter motifs); :class:`Extracted`,
+    :class:`ConvWindows`, :class:`ConvMotif`.
 :mod:`~demolib.motifs.families`
     JASPAR TF families: :func:`family_of`, :func:`matches_known`.
 :mod:`~demolib.motifs.tomtom`
@@ -32,7 +36,20 @@ Every PWM is an ``np.ndarray`` of shape (w, 4): one row per position, columns
 A, C, G, T, rows summing to 1.  Importing the package does not import torch
 or memelite.
 """
-from .extraction import METHODS, PAPER_METHODS, ConvMotif, Extracted, conv_motifs, extract_motif
+from .extraction import (
+    METHODS,
+    PAPER_METHODS,
+    VARIANTS,
+    ConvMotif,
+    ConvWindows,
+    Extracted,
+    applicable,
+    conv_motifs,
+    conv_windows,
+    conv_windows_naive,
+    extract_motif,
+    why_not,
+)
 from .families import FAMILIES_FILE, family_of, matches_known
 from .scan import Hit, find_sites, scan
 from .table3 import table3_row
@@ -53,9 +70,11 @@ from .windows import (
 __all__ = [
     "METHODS",
     "PAPER_METHODS",
+    "VARIANTS",
     "FAMILIES_FILE",
     "Extracted",
     "ConvMotif",
+    "ConvWindows",
     "Match",
     "Hit",
     "information_content",
@@ -67,8 +86,12 @@ __all__ = [
     "pwm_from_windows",
     "pwm_from_onehot_windows",
     "align_windows",
+    "conv_windows",
+    "conv_windows_naive",
     "conv_motifs",
     "extract_motif",
+    "why_not",
+    "applicable",
     "tomtom",
     "tomtom_many",
     "family_of",

@@ -31,7 +31,8 @@ def table3_row(
     """One cell of the paper's Table 3: does ``method`` recover ``tf``'s motif?
 
     Decision rule.  Per-sequence methods (``"saliency"``, ``"temporal"``,
-    ``"conv"``): each positive sequence's window (:func:`extract_motif`'s
+    ``"conv"``, ``"conv-filter"`` and the registry's attribution methods):
+    each positive sequence's window (:func:`extract_motif`'s
     ``seq_windows``) becomes its own PWM, the one-hot k-mer plus
     ``pseudocount`` per letter, normalized (``N`` gives a uniform row); all
     of them go to one batched :func:`tomtom_many` call, and a sequence counts
@@ -49,7 +50,7 @@ def table3_row(
     method : str
         One of :data:`METHODS`.
     k : int
-        Window width (the filter width for ``"conv"``).
+        Window width (the filter width for ``"conv"`` and ``"conv-filter"``).
     q, top : see :func:`matches_known`
     pseudocount : float
         Per-letter pseudocount of a per-sequence PWM.
