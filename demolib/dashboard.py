@@ -4,8 +4,9 @@
 :class:`DashboardData`; :func:`demolib.plots.dashboard` draws it (chapter
 10, ``demo dashboard``, :mod:`demolib.widgets`).  :func:`cached_classopt`
 reads a committed model's class-optimised PWM from
-``data/results/classopt/`` (or computes it).  Importing this module loads
-no torch; the functions import it when they run a model.
+``data/results/classopt/`` (or computes it); :func:`describe` puts a
+dashboard into words.  Importing this module loads no torch; the functions
+import it when they run a model.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 
-from .architectures import ARCHS
+from .architectures import ARCHITECTURES, ARCHS
 from .attribution import ATTRIBUTIONS
 from .data import DATA_DIR, Motif, Site, canonical_name, jaspar_motif, one_hot
 from .utils import torch_threads
@@ -35,6 +36,7 @@ __all__ = [
     "check_methods",
     "dashboard_data",
     "cached_classopt",
+    "describe",
 ]
 
 CLASSOPT = "classopt"
@@ -259,3 +261,48 @@ def cached_classopt(tf: str, arch: str, *, directory: str | Path | None = None, 
     from .train import load_committed
 
     return _check_pwm(class_optimization(load_committed(tf, arch).model, **kw).pwm)
+
+
+def describe(d: DashboardData) -> str:
+    """A few sentences about one dashboard, generated from its numbers (chapter 10).
+
+    Names the known sites the scan found, then per architecture its
+    P(bound), where its most salient window of the motif's width lies
+    (:func:`demolib.motifs.saliency_window`) and whether it overlaps a site
+    (:func:`demolib.motifs.window_overlaps`), and from where on the forward
+    temporal score stays above 0.5 (:func:`demolib.interpret.flip_positions`).
+
+    Parameters
+    ----------
+    d : DashboardData
+
+    Returns
+    -------
+    str
+        Markdown: one bold sentence, then one bullet per architecture.
+    """
+    from .interpret import Temporal, flip_positions
+    from .motifs import saliency_window, window_overlaps
+    k = d.motif.width
+    site_text = ", ".join(f"bp {s.start}-{s.end - 1} ({'+' if s.strand > 0 else '-'})" for s in d.sites)
+    out = [f"**{d.tf}, test sequence {d.seq_id}.** "
+           + (f"The scan finds {len(d.sites)} {d.motif.name} site(s): {site_text}." if d.sites
+              else f"The scan finds no {d.motif.name} site.")]
+    for a in d.archs:
+        parts = [f"P(bound) = {d.prob[a]:.3f}"]
+        if a in d.saliency:
+            s0 = int(saliency_window(d.saliency[a], k)[0])
+            on = window_overlaps(s0, k, d.sites)
+            parts.append(f"its most salient {k}-bp window is bp {s0}-{s0 + k - 1}"
+                         + (" (on a site)" if on else " (off the sites)" if d.sites else ""))
+        if a in d.temporal:
+            f, b = d.temporal[a]
+            flip = int(flip_positions(Temporal(f[None], b[None]))[0][0])
+            if flip == -1:  # never crosses 0.5: above it everywhere, or below it everywhere
+                flip = 0 if f[0] >= 0.5 else len(f)
+            parts.append("the forward score is above 0.5 from the first base" if flip == 0 else
+                         "the forward score never ends above 0.5" if flip >= len(f) else
+                         f"the forward score stays above 0.5 from bp {flip} on")
+        label = ARCHITECTURES[a].label if a in ARCHITECTURES else a
+        out.append(f"- {label}: " + "; ".join(parts) + ".")
+    return "\n".join(out)
