@@ -3,7 +3,7 @@
 Goal: computing and drawing the dashboard of one 101-bp sequence with the
 CNN, RNN and CNN-RNN (medium presets) takes at most 1 s on CPU.  Class
 optimization is excluded (it is computed once per model and cached, see
-``plots.cached_classopt``).
+``dashboard.cached_classopt``).
 
 Models: the committed medium checkpoints where they exist, otherwise freshly
 initialised medium models (same architecture, same cost).  Class-optimized
@@ -41,7 +41,7 @@ import torch  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from demolib import plots  # noqa: E402
+from demolib import dashboard, plots  # noqa: E402
 from demolib.data import load_dataset  # noqa: E402
 from demolib.models import build_model, preset  # noqa: E402
 
@@ -67,7 +67,7 @@ def load_classopt(tf: str, L: int) -> tuple[dict, dict]:
     rng = np.random.default_rng(0)
     pwms, source = {}, {}
     for arch in plots.ARCH_ORDER:
-        path = plots.CLASSOPT_DIR / f"{tf.upper()}_{arch}.npy"
+        path = dashboard.CLASSOPT_DIR / f"{tf.upper()}_{arch}.npy"
         if path.exists():
             pwms[arch] = np.load(path)
             source[arch] = str(path.relative_to(ROOT))
@@ -79,7 +79,7 @@ def load_classopt(tf: str, L: int) -> tuple[dict, dict]:
 
 def one_run(tf, seq, seq_id, models, pwms, engine="fast") -> dict:
     t0 = time.perf_counter()
-    data = plots.dashboard_data(tf, seq, models, pwms, label=1, seq_id=seq_id)
+    data = dashboard.dashboard_data(tf, seq, models, pwms, label=1, seq_id=seq_id)
     t1 = time.perf_counter()
     fig = plots.dashboard(data, Figure(figsize=plots.dashboard_size(len(data.archs))), engine=engine)
     t2 = time.perf_counter()
@@ -150,7 +150,7 @@ def main(argv=None) -> dict:
     t_glob = []
     for i in range(1, args.repeats + 1):
         t0 = time.perf_counter()
-        plots.dashboard_data(args.tf, pos.seqs[i % len(pos)], models, pwms, threads=None)
+        dashboard.dashboard_data(args.tf, pos.seqs[i % len(pos)], models, pwms, threads=None)
         t_glob.append(time.perf_counter() - t0)
     out["dashboard_data_with_global_threads_s"] = {"threads": torch.get_num_threads(),
                                                    "median": round(statistics.median(t_glob), 4),

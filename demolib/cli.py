@@ -34,6 +34,7 @@ from typing import Callable, Iterator
 __all__ = ["main", "build_parser", "positive_int", "nonneg_int", "train_lock_path"]
 
 from .architectures import ARCHS, SIZES  # the registry, without importing torch
+from .dashboard import ALL_METHODS as DASHBOARD_METHODS, METHODS as DASHBOARD_DEFAULT  # the registry + classopt
 from .motifs import METHODS as MOTIF_METHODS  # the paper's four + the attribution registry (no torch)
 CHECKPOINT_FILES = ("checkpoint.json", "weights.pt")
 
@@ -490,7 +491,7 @@ def cmd_dashboard(args) -> int:
 
     matplotlib.use("Agg")
     out = _image_out(args.out)
-    from . import data, plots, train
+    from . import dashboard, data, plots, train
 
     _set_threads(args.threads)
     ds = data.load_dataset(args.tf)
@@ -498,9 +499,11 @@ def cmd_dashboard(args) -> int:
     if not 0 <= args.index < len(pos):
         raise UsageError(f"--index must be in 0..{len(pos) - 1} (positive test sequences of {args.tf})")
     archs = args.archs
+    methods = dashboard.check_methods(args.method or DASHBOARD_DEFAULT)
     model_map = {a: train.load_committed(args.tf, a).model for a in archs}
-    co = {a: plots.cached_classopt(args.tf, a) for a in archs}
-    d = plots.dashboard_data(args.tf, pos.seqs[args.index], model_map, co, label=1, seq_id=pos.ids[args.index])
+    co = {a: dashboard.cached_classopt(args.tf, a) for a in archs} if dashboard.CLASSOPT in methods else None
+    d = dashboard.dashboard_data(args.tf, pos.seqs[args.index], model_map, co, label=1, seq_id=pos.ids[args.index],
+                                 methods=methods)
     fig = plots.dashboard(d)
     from .utils import atomic_write
 
@@ -595,6 +598,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tf", required=True)
     s.add_argument("--index", type=int, default=0, help="index among the positive test sequences")
     s.add_argument("--archs", type=_arch_list, default="cnn,rnn,cnn-rnn")
+    s.add_argument("--method", action="append", choices=DASHBOARD_METHODS,
+                   help="a view to show; repeat for several (default: " + ", ".join(DASHBOARD_DEFAULT)
+                        + "); any registered attribution method or classopt")
     s.add_argument("--out", required=True, help="image file (.png, .pdf, .svg)")
     s.add_argument("--dpi", type=_int_in(1, 600), default=120, help="resolution, 1..600 (default 120)")
     common(s)

@@ -22,9 +22,6 @@ height, biggest on top, negative letters flipped below the axis):
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -38,19 +35,19 @@ from matplotlib.path import Path as MplPath
 from matplotlib.ticker import MaxNLocator
 
 from .architectures import ARCHITECTURES, ARCHS
-from .data import ALPHABET, DATA_DIR, Motif, Site, canonical_name, jaspar_motif, one_hot
+from .dashboard import arch_order as _arch_order
+from .data import ALPHABET, Motif, Site, one_hot
 from .motifs import information_content, max_ic_window
-from .utils import torch_threads
+from .utils import torch_threads  # re-exported: the chapters time their passes with it
 
 if TYPE_CHECKING:  # pragma: no cover
-    from torch import nn
+    from .dashboard import DashboardData
 
 __all__ = [
     "COLORS",
     "TEMPORAL_CMAP",
     "ARCH_ORDER",
     "ARCH_LABELS",
-    "CLASSOPT_DIR",
     "logo_heights",
     "draw_letters",
     "letter_outline",
@@ -64,12 +61,9 @@ __all__ = [
     "auroc_bars",
     "benchmark_auroc",
     "small_set_curve",
-    "DashboardData",
     "torch_threads",
-    "dashboard_data",
     "dashboard",
     "dashboard_size",
-    "cached_classopt",
     "ground_truth_auroc",
     "sanity_cascade",
 ]
@@ -91,8 +85,6 @@ WINDOW_SHADE = "0.85"
 
 ARCH_ORDER = ARCHS
 ARCH_LABELS = {name: a.label for name, a in ARCHITECTURES.items()}
-METHODS = ("saliency", "temporal", "classopt")
-CLASSOPT_DIR = DATA_DIR / "results" / "classopt"
 
 _LETTER_WIDTH = 0.95  # logomaker's default glyph width
 _SMALL = 7  # font size of dense labels
@@ -815,141 +807,38 @@ def auroc_bars(table: Mapping[str, Mapping[str, float]], ax: Axes | None = None,
 # --------------------------------------------------------------------------
 # The dashboard (Figure 4 of the paper)
 # --------------------------------------------------------------------------
-@dataclass
-class DashboardData:
-    """Everything :func:`dashboard` draws, for one TF and one sequence.
-
-    Attributes
-    ----------
-    tf : str
-    seq : str, length L
-    motif : Motif
-        The known JASPAR motif of ``tf``.
-    sites : list of Site
-        Known motif sites in ``seq`` (boxed in the saliency maps).
-    archs : tuple of str
-        Architectures, in dashboard order (cnn, rnn, cnn-rnn, then others).
-    prob : dict arch -> float
-        P(bound) of ``seq``.
-    saliency : dict arch -> np.ndarray, shape (L,)
-        Saliency per position (absent when saliency was not asked for).
-    temporal : dict arch -> (forward (L,), backward (L,))
-        Temporal output scores of the recurrent models only.
-    classopt : dict arch -> np.ndarray, shape (L', 4)
-        Class-optimised PWMs (those that were passed in).
-    label : int, optional
-    seq_id : str, optional
-    timings : dict step -> seconds
-    """
-
-    tf: str
-    seq: str
-    motif: Motif
-    sites: list[Site]
-    archs: tuple[str, ...]
-    prob: dict[str, float] = field(default_factory=dict)
-    saliency: dict[str, np.ndarray] = field(default_factory=dict)
-    temporal: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    classopt: dict[str, np.ndarray] = field(default_factory=dict)
-    label: int | None = None
-    seq_id: str | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-def _arch_order(archs) -> tuple[str, ...]:
-    archs = list(archs)
-    known = [a for a in ARCH_ORDER if a in archs]
-    return tuple(known + [a for a in archs if a not in known])
-
-
-def dashboard_data(
-    tf: str,
-    seq: str,
-    models: Mapping[str, "nn.Module"],
-    classopt_pwms: Mapping[str, np.ndarray] | None = None,
-    *,
-    label: int | None = None,
-    seq_id: str | None = None,
-    sites: Sequence[Site] | None = None,
-    methods: Sequence[str] = METHODS,
-    motif: Motif | None = None,
-    threads: int | None = 1,
-) -> DashboardData:
-    """Compute what the dashboard shows for one sequence and several models.
-
-    Parameters
-    ----------
-    tf : str
-        TF name; its JASPAR motif is looked up (unless ``motif`` is given).
-    seq : str, length L
-    models : dict arch -> model
-        Models in eval mode (e.g. ``load_committed(tf, arch).model``).
-    classopt_pwms : dict arch -> np.ndarray (L', 4), optional
-        Precomputed class-optimised PWMs (see :func:`cached_classopt`); class
-        optimisation takes seconds, so it is not run here.
-    label : int, optional
-        True label of ``seq``, shown in the title.
-    seq_id : str, optional
-    sites : list of Site, optional
-        Known sites (e.g. planted ones of synthetic data); found with
-        :func:`demolib.motifs.find_sites` and the JASPAR motif otherwise.
-    methods : subset of ("saliency", "temporal", "classopt")
-    motif : Motif, optional
-        Overrides the JASPAR lookup.
-    threads : int or None
-        torch intra-op threads while computing (restored afterwards); 1 is
-        fastest for one sequence (see :func:`torch_threads`), None leaves
-        torch's setting.
-
-    Returns
-    -------
-    DashboardData
-    """
-    from .interpret import saliency as _saliency, temporal_scores
-
-    unknown = set(methods) - set(METHODS)
-    if unknown:
-        raise ValueError(f"unknown methods {sorted(unknown)}; choose from {', '.join(METHODS)}")
-    t = {}
-    t0 = time.perf_counter()
-    motif = motif or jaspar_motif(tf)
-    if sites is None:
-        from .motifs import find_sites
-
-        sites = find_sites([seq], [motif])[0]
-    t["sites"] = time.perf_counter() - t0
-    archs = _arch_order(models)
-    X = one_hot(seq)
-    d = DashboardData(tf, seq, motif, list(sites), archs, label=label, seq_id=seq_id, timings=t)
-    from .models import is_recurrent
-
-    with torch_threads(threads):
-        for a in archs:
-            m = models[a]
-            t0 = time.perf_counter()
-            s = _saliency(m, X)
-            d.prob[a] = float(np.asarray(s.prob).ravel()[0])
-            if "saliency" in methods:
-                d.saliency[a] = np.asarray(s.per_position, dtype=np.float64)[0]
-            t[f"saliency/{a}"] = time.perf_counter() - t0
-            if "temporal" in methods and is_recurrent(m):
-                t0 = time.perf_counter()
-                tm = temporal_scores(m, X)
-                d.temporal[a] = (np.asarray(tm.forward, dtype=np.float64)[0],
-                                 np.asarray(tm.backward, dtype=np.float64)[0])
-                t[f"temporal/{a}"] = time.perf_counter() - t0
-            if "classopt" in methods and classopt_pwms is not None and a in classopt_pwms:
-                d.classopt[a] = _as_pwm(classopt_pwms[a], f"classopt_pwms[{a!r}]")
-    return d
-
-
 def _label_text(label: int | None) -> str:
     return {1: "bound", 0: "unbound"}.get(label, "") if label is not None else ""
 
 
-def dashboard_size(n_archs: int) -> tuple[float, float]:
-    """Figure size of the dashboard in inches: 14 x (2 + 2.2 per architecture)."""
-    return (14.0, 2.0 + 2.2 * max(int(n_archs), 1))
+def dashboard_size(n_archs: int, n_maps: int = 1) -> tuple[float, float]:
+    """Figure size of the dashboard in inches: 14 x (2 + (2.2 + 0.7 (n_maps - 1)) per architecture).
+
+    ``n_maps`` is the number of per-position attribution rows per model
+    (``DashboardData.map_methods``); the default dashboard has one (saliency).
+    """
+    per_arch = 2.2 + 0.7 * max(int(n_maps) - 1, 0)
+    return (14.0, 2.0 + per_arch * max(int(n_archs), 1))
+
+
+def _row_label(label: str) -> str:
+    """A registry label inside a sentence: "Saliency (corrected)" -> "saliency (corrected)";
+    a first word with further capitals ("ISM", "DeepLIFT/SHAP") is kept as it is."""
+    first = label.split(" ")[0]
+    return label[:1].lower() + label[1:] if first[1:] == first[1:].lower() else label
+
+
+def _not_applicable(ax: Axes, reason: str, title: str) -> None:
+    """An empty panel that says why a method is not shown for this model (the reason wrapped to the width)."""
+    import textwrap
+
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_color("0.8")
+    ax.text(0.005, 0.5, textwrap.fill(f"not applicable: {reason}", 190), transform=ax.transAxes, ha="left",
+            va="center", fontsize=6, color="0.3", gid="not-applicable")
+    ax.set_title(title, fontsize=9, loc="left")
 
 
 def dashboard(
@@ -963,71 +852,88 @@ def dashboard(
 
     Rows, top to bottom: the known JASPAR motif; then per architecture (cnn,
     rnn, cnn-rnn): its class-optimised logo (max-IC window of the JASPAR
-    motif's width shaded), its saliency map over the sequence with the known
-    sites boxed and P(bound) in the title, and, for recurrent models, the
-    forward and backward temporal output scores (blue = negative, red =
-    positive; one colorbar for all).  Rows whose data are absent are left out.
+    motif's width shaded); one row per requested attribution method, in
+    registry order (:data:`demolib.attribution.ATTRIBUTIONS`) and named by
+    its registry label: the per-position map over the sequence with the known
+    sites boxed and P(bound) in the title, or, where the method does not
+    apply to the model, a panel saying "not applicable: <reason>"; and, for
+    recurrent models, the forward and backward temporal output scores (blue =
+    negative, red = positive; one colorbar for all).  Rows whose data are
+    absent are left out (a CNN has no temporal rows, as in the paper).  The
+    default data (saliency, temporal, class optimization) gives the paper's
+    layout.
 
     Parameters
     ----------
     data : DashboardData
-        From :func:`dashboard_data`.
+        From :func:`demolib.dashboard.dashboard_data`.
     fig : Figure, optional
-        Drawn into (cleared first); a new 14 x (2 + 2.2 per arch) inch
-        figure otherwise.
+        Drawn into (cleared first); a new figure of :func:`dashboard_size`
+        otherwise.
     engine : {"fast", "logomaker"}
         Logo renderer; logomaker adds about 0.8 s per class-optimised logo.
     letters : bool
-        Draw the sequence's letters under the saliency maps.
+        Draw the sequence's letters under the per-position maps.
 
     Returns
     -------
     Figure
         Each Axes has a label ``"dashboard:<arch>:<panel>"`` (panels: motif,
-        classopt, saliency, temporal; arch ``"-"`` for the motif row and
-        for the one colorbar of the temporal rows, ``"dashboard:-:temporal-colorbar"``).
+        classopt, and the method names, e.g. saliency, ism, temporal; arch
+        ``"-"`` for the motif row and for the one colorbar of the temporal
+        rows, ``"dashboard:-:temporal-colorbar"``).
     """
+    from .attribution import ATTRIBUTIONS
+
     if fig is None:
-        fig = plt.figure(figsize=dashboard_size(len(data.archs)))
+        fig = plt.figure(figsize=dashboard_size(len(data.archs), len(data.map_methods)))
     else:
         fig.clear()
-    rows: list[tuple[str, str, float]] = [("-", "motif", 1.1)]
+    # (arch, panel, kind, height): kind is "motif", "classopt", "map", "n/a" or "temporal"
+    rows: list[tuple[str, str, str, float]] = [("-", "motif", "motif", 1.1)]
     for a in data.archs:
         if a in data.classopt:
-            rows.append((a, "classopt", 1.0))
-        if a in data.saliency:
-            rows.append((a, "saliency", 0.5))
-        if a in data.temporal:
-            rows.append((a, "temporal", 0.55))
-    gs = GridSpec(len(rows), 2, figure=fig, height_ratios=[r[2] for r in rows], width_ratios=[1, 0.012],
+            rows.append((a, "classopt", "classopt", 1.0))
+        for name, spec in ATTRIBUTIONS.items():
+            if a in data.attributions.get(name, {}):
+                rows.append((a, name, "map", 0.5))
+            elif a in data.temporals.get(name, {}):
+                rows.append((a, name, "temporal", 0.55))
+            elif spec.kind == "attribution" and a in data.not_applicable.get(name, {}):
+                rows.append((a, name, "n/a", 0.4))
+    gs = GridSpec(len(rows), 2, figure=fig, height_ratios=[r[3] for r in rows], width_ratios=[1, 0.012],
                   hspace=0.9, wspace=0.01, left=0.06, right=0.95, top=1 - 0.45 / fig.get_figheight(),
                   bottom=0.35 / fig.get_figheight())
     L = len(data.seq)
     k = data.motif.width
     # Position ticks (costly: each is two lines and a text) on one row per architecture:
-    # its saliency map, or its last row when there is none.
-    ticked = {}
-    for a, panel, _ in rows[1:]:
-        if ticked.get(a) != "saliency":
-            ticked[a] = panel
+    # its last per-position map, or its last row when there is none.
+    ticked: dict[str, tuple[str, str]] = {}
+    for a, panel, kind, _ in rows[1:]:
+        if kind == "map" or ticked.get(a, ("", ""))[1] != "map":
+            ticked[a] = (panel, kind)
     cbar_done = False
-    for i, (a, panel, _) in enumerate(rows):
+    for i, (a, panel, kind, _) in enumerate(rows):
         name = ARCH_LABELS.get(a, a)
-        step = 10 if ticked.get(a) == panel else 0
-        if panel == "motif":
+        step = 10 if ticked.get(a, ("", ""))[0] == panel else 0
+        what = _row_label(ATTRIBUTIONS[panel].label) if panel in ATTRIBUTIONS else panel
+        if kind == "motif":
             sub = gs[i, 0].subgridspec(1, 2, width_ratios=[max(k, 1), max(L - k, 1)], wspace=0)
             ax = fig.add_subplot(sub[0, 0])
             logo(data.motif.pwm, ax, engine=engine,
                  title=f"known motif: JASPAR {data.motif.id} {data.motif.name}")
-        elif panel == "classopt":
+        elif kind == "classopt":
             ax = fig.add_subplot(gs[i, 0])
             classopt_logo(data.classopt[a], ax, k=k, engine=engine, tick_step=step,
                           title=f"{name}: class optimization (shaded: max-IC {k}-mer)")
             ax.set_xlim(-0.5, max(L, len(data.classopt[a])) - 0.5)
-        elif panel == "saliency":
+        elif kind == "map":
             ax = fig.add_subplot(gs[i, 0])
-            saliency_map(data.seq, data.saliency[a], ax, sites=data.sites, letters=letters, tick_step=step,
-                         title=f"{name}: saliency map    P(bound) = {data.prob[a]:.3f}")
+            saliency_map(data.seq, data.attributions[panel][a], ax, sites=data.sites, letters=letters,
+                         tick_step=step, title=f"{name}: {what} map    P(bound) = {data.prob[a]:.3f}")
+        elif kind == "n/a":
+            ax = fig.add_subplot(gs[i, 0])
+            _not_applicable(ax, data.not_applicable[panel][a], f"{name}: {what}")
         else:
             ax = fig.add_subplot(gs[i, 0])
             cax: Axes | bool = False
@@ -1035,36 +941,15 @@ def dashboard(
                 cax = fig.add_subplot(gs[i, 1])
                 cax.set_label("dashboard:-:temporal-colorbar")
                 cbar_done = True
-            f, b = data.temporal[a]
+            f, b = data.temporals[panel][a]
             temporal_heatmap(f, b, None, ax, colorbar=cax, tick_step=step,
-                             title=f"{name}: temporal output scores (blue: unbound, red: bound)")
+                             title=f"{name}: {what} (blue: unbound, red: bound)")
         ax.set_label(f"dashboard:{a}:{panel}")
     what = f"{data.tf}  test sequence {data.seq_id or ''}".rstrip()
     lab = _label_text(data.label)
     fig.suptitle(f"{what}" + (f"  (label: {lab})" if lab else ""), fontsize=11, x=0.06, ha="left",
                  y=1 - 0.12 / fig.get_figheight())
     return fig
-
-
-def cached_classopt(tf: str, arch: str, *, directory: str | Path | None = None, **kw) -> np.ndarray:
-    """Class-optimised PWM of a committed model, from disk when precomputed.
-
-    Loads ``data/results/classopt/{TF}_{arch}.npy`` if it exists; otherwise
-    runs :func:`demolib.interpret.class_optimization` on
-    ``load_committed(tf, arch).model`` (seconds) with the keyword arguments
-    ``kw``.
-
-    Returns
-    -------
-    np.ndarray, shape (L, 4)
-    """
-    path = Path(directory or CLASSOPT_DIR) / f"{canonical_name(tf)}_{arch}.npy"
-    if path.exists():
-        return _as_pwm(np.load(path), str(path))
-    from .interpret import class_optimization
-    from .train import load_committed
-
-    return _as_pwm(class_optimization(load_committed(tf, arch).model, **kw).pwm)
 
 
 # --------------------------------------------------------------------------

@@ -156,16 +156,11 @@ def _rel(path: Path) -> str:
 
 
 def _classopt_reader():
-    """The dashboard's class-optimisation reader (``cached_classopt``) and its cache folder.
+    """The dashboard's class-optimisation reader (``cached_classopt``) and its cache folder:
+    the one place this module imports them."""
+    from . import dashboard
 
-    The one place this module imports them: they are moving from
-    :mod:`demolib.plots` to :mod:`demolib.dashboard`; either location works.
-    """
-    try:
-        from . import dashboard as where
-    except ImportError:
-        from . import plots as where
-    return where.cached_classopt, Path(where.CLASSOPT_DIR)
+    return dashboard.cached_classopt, Path(dashboard.CLASSOPT_DIR)
 
 
 def _classopt_path(dataset: str, arch: str) -> Path:

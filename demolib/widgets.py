@@ -29,7 +29,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import plots
+from . import dashboard, plots
 from .data import REAL_TFS, Site, jaspar_motif, one_hot
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,9 +53,6 @@ __all__ = [
     "temporal_explorer",
     "classopt_explorer",
 ]
-
-METHOD_LABELS = {"saliency": "saliency", "temporal": "temporal", "classopt": "class optimization"}
-
 
 # --------------------------------------------------------------------------
 # Loading (cached per TF)
@@ -82,7 +79,7 @@ class Loader:
     model : callable (tf, arch) -> nn.Module, optional
         Default: the committed checkpoint (:func:`demolib.train.load_committed`).
     classopt : callable (tf, arch) -> np.ndarray (L, 4), optional
-        Default :func:`demolib.plots.cached_classopt`.
+        Default :func:`demolib.dashboard.cached_classopt`.
     """
 
     def __init__(
@@ -93,7 +90,7 @@ class Loader:
     ):
         self._dataset_fn = dataset or _load_dataset
         self._model_fn = model or _load_model
-        self._classopt_fn = classopt or plots.cached_classopt
+        self._classopt_fn = classopt or dashboard.cached_classopt
         self._cache: dict[tuple, Any] = {}
 
     def _get(self, key: tuple, make: Callable[[], Any]) -> Any:
@@ -155,13 +152,14 @@ class DashboardState:
     index : int
         Index among the positive test sequences of ``tf``.
     methods : tuple of str
-        Any of "saliency", "temporal", "classopt".
+        Any of :data:`demolib.dashboard.ALL_METHODS` (every registered
+        attribution method, and "classopt").
     """
 
     tf: str = "MAFK"
     archs: tuple[str, ...] = plots.ARCH_ORDER
     index: int = 0
-    methods: tuple[str, ...] = plots.METHODS
+    methods: tuple[str, ...] = dashboard.METHODS
 
 
 def _message_figure(text: str, size: tuple[float, float] = (8, 1)) -> Figure:
@@ -193,7 +191,7 @@ def render(state: DashboardState, loader: Loader | None = None) -> Figure:
         architecture) inches; ``fig.timings`` holds the seconds per step.
     """
     loader = loader or default_loader()
-    archs = plots._arch_order(state.archs)
+    archs = dashboard.arch_order(state.archs)
     if not archs:
         return _message_figure("Select at least one architecture.")
     t0 = time.perf_counter()
@@ -202,10 +200,10 @@ def render(state: DashboardState, loader: Loader | None = None) -> Figure:
     classopt = {a: loader.classopt(state.tf, a) for a in archs} if "classopt" in state.methods else None
     sites = loader.sites(state.tf, state.index)
     t1 = time.perf_counter()
-    data = plots.dashboard_data(state.tf, seq, models, classopt, label=1, seq_id=seq_id, sites=sites,
+    data = dashboard.dashboard_data(state.tf, seq, models, classopt, label=1, seq_id=seq_id, sites=sites,
                                 methods=state.methods)
     t2 = time.perf_counter()
-    fig = plots.dashboard(data, Figure(figsize=plots.dashboard_size(len(archs))))
+    fig = plots.dashboard(data, Figure(figsize=plots.dashboard_size(len(archs), len(data.map_methods))))
     fig.timings = {"load": t1 - t0, "compute": t2 - t1, "layout": time.perf_counter() - t2}
     return fig
 
@@ -436,12 +434,14 @@ class DashboardApp(FigureApp):
         for a in self.archs:
             controls[f"arch:{a}"] = widgets.Checkbox(value=a in state.archs, description=plots.ARCH_LABELS.get(a, a),
                                                      indent=False, layout=widgets.Layout(width="90px"))
-        for m in plots.METHODS:
-            controls[f"method:{m}"] = widgets.ToggleButton(value=m in state.methods, description=METHOD_LABELS[m])
+        for m in dashboard.ALL_METHODS:  # the registry's methods, then class optimization
+            controls[f"method:{m}"] = widgets.ToggleButton(value=m in state.methods, description=dashboard.LABELS[m],
+                                                           layout=widgets.Layout(width="auto"))
         super().__init__(
             controls,
             lambda v: render(self._state_of(v), loader),
-            rows=[["tf", "index"], [f"arch:{a}" for a in self.archs] + [f"method:{m}" for m in plots.METHODS]],
+            rows=[["tf", "index"], [f"arch:{a}" for a in self.archs],
+                  [f"method:{m}" for m in dashboard.ALL_METHODS]],
             on_change=lambda app, change: _update_slider(app, change, loader),
         )
 
@@ -450,7 +450,7 @@ class DashboardApp(FigureApp):
             tf=v["tf"],
             archs=tuple(a for a in self.archs if v[f"arch:{a}"]),
             index=int(v["index"]),
-            methods=tuple(m for m in plots.METHODS if v[f"method:{m}"]),
+            methods=tuple(m for m in dashboard.ALL_METHODS if v[f"method:{m}"]),
         )
 
     @property
@@ -469,7 +469,10 @@ def dashboard_app(
     """The interactive Deep Motif Dashboard.
 
     Controls: TF dropdown, a slider over the positive test sequences of the
-    TF, one checkbox per architecture and toggles for the three methods.
+    TF, one checkbox per architecture and one toggle per view of
+    :data:`demolib.dashboard.ALL_METHODS` (every registered attribution
+    method, labelled as in the registry, and class optimization; the
+    paper's three are on at first).
     Every change re-renders :func:`render` of the new state (models, data
     and class-optimised PWMs are loaded once per TF by the loader).
 

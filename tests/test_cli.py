@@ -76,3 +76,25 @@ def test_bad_fasta_exits_2_without_traceback(tmp_path):
     assert "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines() == [r.stderr.strip()]
     assert "bad.fa" in r.stderr and "'p1'" in r.stderr
+
+
+def test_dashboard_method_choices_are_the_registry():
+    """`demo dashboard --method` and `demo motifs --method` accept every registered method (read without torch)."""
+    code = ("import sys; from demolib import cli; from demolib.attribution import ATTRIBUTIONS; "
+            "sub = cli.build_parser()._subparsers._group_actions[0].choices; "
+            "dash = sub['dashboard']._option_string_actions['--method'].choices; "
+            "mot = sub['motifs']._option_string_actions['--method'].choices; "
+            "print('torch' in sys.modules, tuple(dash) == tuple(ATTRIBUTIONS) + ('classopt',), "
+            "set(ATTRIBUTIONS) <= set(mot))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True", "True"]
+
+
+def test_dashboard_with_registered_methods(tmp_path, capsys):
+    out = tmp_path / "dash.png"
+    argv = ["dashboard", "--tf", "MAFK", "--archs", "cnn,rnn", "--method", "ism", "--method", "deeplift-shap",
+            "--out", str(out), "--dpi", "30"]
+    assert main(argv) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    assert main(argv[:-4] + ["--method", "gradcam", "--out", str(out)]) == 2
+    assert "invalid choice: 'gradcam'" in capsys.readouterr().err

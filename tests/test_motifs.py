@@ -427,3 +427,86 @@ def test_window_overlaps():
     assert M.window_overlaps(0, 11, sites) and not M.window_overlaps(0, 10, sites)
     assert M.window_overlaps(19, 5, sites) and not M.window_overlaps(20, 30, sites)
     assert M.window_overlaps(54, 1, sites) and not M.window_overlaps(3, 5, [])
+
+
+# --------------------------------------------------------------------------
+# The paper's convolution activation: strongest activation over all filters
+# --------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
+@pytest.mark.parametrize("arch", ["cnn", "cnn-rnn"])
+def test_conv_windows_equal_slow_reference(arch):
+    """Fast batched argmax == explicit loops over sequences, filters and positions (valid and same padding)."""
+    torch.manual_seed(3)
+    cfg = preset(arch, "small", conv_widths=(8,) if arch == "cnn-rnn" else (9,), conv_channels=6)
+    model = (ConvNet(cfg) if arch == "cnn" else RecurrentNet(cfg)).eval()
+    seqs = _random_seqs(np.random.default_rng(4), 13, 40)
+    fast = M.conv_windows(model, seqs, batch_size=5)
+    slow = M.conv_windows_naive(model, seqs)
+    assert fast.width == slow.width == cfg.conv_widths[0]
+    assert fast.filters.tolist() == slow.filters.tolist()
+    assert fast.starts.tolist() == slow.starts.tolist()
+    np.testing.assert_allclose(fast.activation, slow.activation, rtol=1e-5, atol=1e-6)
+    assert len(set(fast.filters.tolist())) > 1  # the rule really looks over all filters
+    # extract_motif's "conv" counts exactly these windows (all kept at threshold 0 when positive)
+    ext = M.extract_motif(model, seqs, "conv")
+    assert ext.method == "conv" and ext.starts.tolist() == slow.starts.tolist()
+    assert ext.info["filters"].tolist() == slow.filters.tolist()
+    wins = M.window_strings(seqs, slow.starts, slow.width)
+    assert ext.seq_windows == wins
+    kept = slow.activation > 0
+    counts = np.zeros((slow.width, 4))
+    for w_, k_ in zip(wins, kept):
+        for j, c in enumerate(w_):
+            if k_ and c in ALPHABET:
+                counts[j, ALPHABET.index(c)] += 1
+    np.testing.assert_allclose(ext.pwm, counts / counts.sum(axis=1, keepdims=True))
+
+
+def test_conv_windows_rule_and_ties():
+    """Per sequence the strongest filter wins, wherever it is; ties go to the lower filter, then the left."""
+    mafk, gata1 = jaspar_motif("MAFK"), jaspar_motif("GATA1")
+    w = mafk.width
+    cfg = preset("cnn", "small", conv_widths=(w,), conv_channels=3)
+    model = ConvNet(cfg).eval()
+    with torch.no_grad():
+        model.first_conv.weight.zero_()
+        model.first_conv.bias.zero_()
+        for c, m in ((1, mafk), (2, gata1)):  # filter 0 stays dead
+            lo = np.log2((m.pwm + 0.01) / 1.04 / 0.25)
+            model.first_conv.weight[c, :, : m.width] = torch.tensor(lo.T, dtype=torch.float32)
+    bg = "C" * 60
+    seqs = [bg[:10] + mafk.consensus() + bg[10 + w :],
+            bg[:30] + gata1.consensus() + bg[30 + gata1.width :],
+            bg[:5] + mafk.consensus() + bg[5 + w : 40] + mafk.consensus() + bg[40 + w :]]
+    cw = M.conv_windows(model, seqs)
+    assert cw.filters.tolist() == [1, 2, 1] and cw.starts.tolist() == [10, 30, 5]  # a tie: the leftmost
+    with torch.no_grad():
+        model.first_conv.weight.zero_()  # nothing fires: every (filter, position) ties at 0
+    dead = M.conv_windows(model, seqs)
+    assert dead.filters.tolist() == [0, 0, 0] and dead.starts.tolist() == [0, 0, 0]
+    assert (dead.activation == 0).all()
+    ext = M.extract_motif(model, seqs, "conv")
+    assert ext.info["n_sites"] == 0 and np.allclose(ext.pwm, 0.25)  # no window is kept
+
+
+def test_conv_filter_variant_is_the_old_rule():
+    """"conv-filter" is the single most activated filter's motif (conv_motifs), listed with the methods."""
+    mafk = jaspar_motif("MAFK")
+    seqs, starts = _planted(mafk, 60)
+    model = _filter_model("cnn", mafk)
+    ext = M.extract_motif(model, seqs, "conv-filter")
+    best = M.conv_motifs(model, seqs)[0]
+    assert ext.method == "conv-filter" and ext.info["filter"] == 0
+    np.testing.assert_allclose(ext.pwm, best.pwm)
+    assert ext.starts.tolist() == best.starts.tolist()
+    assert M.METHODS[:5] == ("saliency", "temporal", "classopt", "conv", "conv-filter")
+    assert M.tomtom(M.extract_motif(model, seqs, "conv").pwm)[0].name == "MAFK"
+    rnn, cnn = RecurrentNet(preset("rnn", "small")), ConvNet(preset("cnn", "small"))
+    for m in ("conv", "conv-filter"):
+        assert "no convolution filters" in M.why_not(m, rnn) and M.applicable(m, cnn)
+        with pytest.raises(ValueError, match="the RNN has no convolution filters"):
+            M.extract_motif(rnn, seqs, m)
+    assert "recurrent" in M.why_not("temporal", cnn) and M.applicable("temporal", rnn)
+    assert "hookable" in M.why_not("deeplift-shap", rnn) and M.applicable("classopt", rnn)
+    with pytest.raises(ValueError, match="unknown method 'gradcam'"):
+        M.why_not("gradcam", cnn)

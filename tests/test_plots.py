@@ -15,7 +15,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from demolib import plots
+from demolib import dashboard, plots
 from demolib.data import Site, jaspar_motif, load_dataset, one_hot
 from demolib.models import build_model, preset
 
@@ -222,7 +222,7 @@ def panels(fig: Figure) -> list[str]:
 
 def test_dashboard_three_models(tiny_models, seq):
     pwms = {a: rand_pwm(L, i) for i, a in enumerate(plots.ARCH_ORDER)}
-    data = plots.dashboard_data("MAFK", seq, tiny_models, pwms, label=1, seq_id="peak7")
+    data = dashboard.dashboard_data("MAFK", seq, tiny_models, pwms, label=1, seq_id="peak7")
     assert data.archs == plots.ARCH_ORDER
     assert set(data.temporal) == {"rnn", "cnn-rnn"}  # recurrent models only
     for a in data.archs:
@@ -248,7 +248,7 @@ def test_dashboard_three_models(tiny_models, seq):
 
 
 def test_dashboard_cnn_only_has_no_temporal_rows(tiny_models, seq):
-    data = plots.dashboard_data("MAFK", seq, {"cnn": tiny_models["cnn"]}, {"cnn": rand_pwm(L)})
+    data = dashboard.dashboard_data("MAFK", seq, {"cnn": tiny_models["cnn"]}, {"cnn": rand_pwm(L)})
     assert data.temporal == {}
     fig = plots.dashboard(data)
     assert isinstance(fig, Figure)
@@ -258,18 +258,18 @@ def test_dashboard_cnn_only_has_no_temporal_rows(tiny_models, seq):
 
 def test_dashboard_methods_and_missing_classopt(tiny_models, seq):
     models = {"cnn-rnn": tiny_models["cnn-rnn"], "cnn": tiny_models["cnn"]}
-    data = plots.dashboard_data("MAFK", seq, models, None, methods=("temporal",),
+    data = dashboard.dashboard_data("MAFK", seq, models, None, methods=("temporal",),
                                 sites=[Site("MAFK", 5, 15, 1)])
     assert data.archs == ("cnn", "cnn-rnn") and data.saliency == {} and data.classopt == {}
     assert data.prob.keys() == {"cnn", "cnn-rnn"}
     fig = plots.dashboard(data, Figure(figsize=(14, 6)))
     assert panels(fig) == ["dashboard:-:motif", "dashboard:-:temporal-colorbar", "dashboard:cnn-rnn:temporal"]
     with pytest.raises(ValueError, match="unknown methods"):
-        plots.dashboard_data("MAFK", seq, models, methods=("bogus",))
+        dashboard.dashboard_data("MAFK", seq, models, methods=("bogus",))
 
 
 def test_dashboard_redraw_into_same_figure(tiny_models, seq):
-    data = plots.dashboard_data("MAFK", seq, {"cnn": tiny_models["cnn"]}, {})
+    data = dashboard.dashboard_data("MAFK", seq, {"cnn": tiny_models["cnn"]}, {})
     fig = Figure(figsize=(14, 4))
     plots.dashboard(data, fig)
     plots.dashboard(data, fig)
@@ -279,7 +279,7 @@ def test_dashboard_redraw_into_same_figure(tiny_models, seq):
 def test_cached_classopt_reads_file(tmp_path):
     pwm = rand_pwm(L)
     np.save(tmp_path / "MAFK_cnn.npy", pwm)
-    np.testing.assert_allclose(plots.cached_classopt("MAFK", "cnn", directory=tmp_path), pwm)
+    np.testing.assert_allclose(dashboard.cached_classopt("MAFK", "cnn", directory=tmp_path), pwm)
 
 
 # --------------------------------------------------------------------------
@@ -327,3 +327,52 @@ def test_attribution_strips_new_figure_given_figure_and_checks(seq):
         plots.attribution_strips(seq, {"saliency": np.ones(5)})
     with pytest.raises(ValueError, match=">= 0"):
         plots.attribution_strips(seq, {"saliency": -np.ones(len(seq))})
+
+
+# --------------------------------------------------------------------------
+# Dashboard: every registered attribution method (issue 10)
+# --------------------------------------------------------------------------
+def test_dashboard_every_registered_method(tiny_models, seq):
+    """One row per requested method in registry order, labelled from the registry; a method that
+    does not apply to a model is an explicit "not applicable" panel with the reason."""
+    from demolib.attribution import ATTRIBUTIONS, attribute, why_not
+
+    assert dashboard.ALL_METHODS == tuple(ATTRIBUTIONS) + ("classopt",)
+    data = dashboard.dashboard_data("MAFK", seq, tiny_models, None, methods=dashboard.ALL_METHODS[::-1])
+    assert data.methods == dashboard.ALL_METHODS  # registry order, whatever order they were asked in
+    X = one_hot(seq)
+    for name, spec in ATTRIBUTIONS.items():
+        for a, m in tiny_models.items():
+            reason = why_not(name, m)
+            got = {"attribution": data.attributions, "temporal": data.temporals}[spec.kind].get(name, {})
+            if reason is not None:
+                assert a not in got and data.not_applicable[name][a] == reason
+                continue
+            assert a not in data.not_applicable.get(name, {})
+            r = attribute(m, X, name)
+            if spec.kind == "attribution":
+                np.testing.assert_allclose(got[a], r.per_position[0], rtol=1e-5, atol=1e-6)
+            else:
+                np.testing.assert_allclose(got[a][0], r.info["forward"][0], rtol=1e-5, atol=1e-6)
+    assert set(data.not_applicable["deeplift-shap"]) == {"rnn", "cnn-rnn"}
+    assert data.map_methods == tuple(n for n, s in ATTRIBUTIONS.items() if s.kind == "attribution")
+    fig = plots.dashboard(data)
+    assert tuple(fig.get_size_inches()) == pytest.approx(plots.dashboard_size(3, len(data.map_methods)))
+    by = {ax.get_label(): ax for ax in fig.axes}
+    for a in tiny_models:
+        order = [lab.split(":")[2] for lab in (ax.get_label() for ax in fig.axes) if lab.split(":")[1] == a]
+        assert order == [n for n in ATTRIBUTIONS if f"dashboard:{a}:{n}" in by]  # registry order
+        for n in data.map_methods:  # every map method has a row: its map, or why not
+            ax = by[f"dashboard:{a}:{n}"]
+            assert ATTRIBUTIONS[n].label.lower() in ax.get_title(loc="left").lower()
+    na = by["dashboard:rnn:deeplift-shap"]
+    text = " ".join(t.get_text() for t in na.texts).replace("\n", " ")
+    assert text.startswith("not applicable: ") and "hookable" in text
+    assert "dashboard:cnn:temporal" not in by  # temporal rows: recurrent models only, as in the paper
+    FigureCanvasAgg(fig).draw()
+
+
+def test_dashboard_check_methods():
+    assert dashboard.check_methods(["classopt", "ism", "saliency"]) == ("saliency", "ism", "classopt")
+    with pytest.raises(ValueError, match="unknown methods.*choose from saliency, "):
+        dashboard.check_methods(["saliency", "gradcam"])

@@ -13,7 +13,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from demolib import plots, widgets
+from demolib import dashboard, plots, widgets
 from demolib.data import Dataset, load_dataset, make_synthetic
 from demolib.models import build_model, preset
 
@@ -83,7 +83,7 @@ def test_dashboard_app_slider_redraws(loader, datasets):
     app = widgets.dashboard_app(("MAFK", "POU5F1"), loader=loader)
     assert isinstance(app, widgets.DashboardApp)
     assert app.figure is not None and app.image.value[:4] == b"\x89PNG"
-    assert app.dashboard_state == widgets.DashboardState("MAFK", plots.ARCH_ORDER, 0, plots.METHODS)
+    assert app.dashboard_state == widgets.DashboardState("MAFK", plots.ARCH_ORDER, 0, dashboard.METHODS)
     slider = app.controls["index"]
     assert slider.max == len(datasets["MAFK"].test.positives()) - 1
     title, png = app.figure.get_suptitle(), app.image.value
@@ -172,3 +172,22 @@ def test_import_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_dashboard_app_method_toggles_come_from_the_registry(loader):
+    """One toggle per registered attribution method (registry label) and class optimization;
+    switching a method on adds its rows, or a "not applicable" panel where it does not apply."""
+    from demolib.attribution import ATTRIBUTIONS
+
+    app = widgets.dashboard_app(("MAFK",), loader=loader, state=widgets.DashboardState("MAFK", ("cnn", "rnn"), 0))
+    toggles = [k.split(":", 1)[1] for k in app.controls if k.startswith("method:")]
+    assert toggles == list(ATTRIBUTIONS) + ["classopt"]
+    for name, spec in ATTRIBUTIONS.items():
+        assert app.controls[f"method:{name}"].description == spec.label
+    assert not hasattr(widgets, "METHOD_LABELS")
+    app.controls["method:deeplift-shap"].value = True
+    assert app.dashboard_state.methods == ("saliency", "deeplift-shap", "temporal", "classopt")
+    labels = panels(app.figure)
+    assert "dashboard:cnn:deeplift-shap" in labels and "dashboard:rnn:deeplift-shap" in labels
+    na = {ax.get_label(): ax for ax in app.figure.axes}["dashboard:rnn:deeplift-shap"]
+    assert any(t.get_text().startswith("not applicable: ") for t in na.texts)

@@ -44,7 +44,7 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
-from demolib import attribution, baselines, data, interpret, motifs, train
+from demolib import baselines, data, interpret, motifs, train
 from demolib.models import ARCHS
 from demolib.utils import atomic_write, atomic_write_json
 
@@ -117,9 +117,7 @@ def table3() -> None:
         tfname, k = known_tf(tf), width(tf)
         pos = data.load_dataset(tf).test.positives()
         for method in motifs.METHODS:
-            if (method == "temporal" and arch == "cnn") or (method == "conv" and arch == "rnn"):
-                continue
-            if method in attribution.ATTRIBUTIONS and not attribution.applicable(method, ck.model):
+            if not motifs.applicable(method, ck.model):  # temporal: recurrent; conv: filters; registry: its needs
                 continue
             if method == "classopt":
                 pwm = np.load(CLASSOPT_DIR / f"{tf}_{arch}.npy")
