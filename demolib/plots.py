@@ -1147,3 +1147,58 @@ def sanity_cascade(rows: Sequence[Mapping], fig: Figure | None = None, *, thresh
         sns.move_legend(axes[-1], "upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------
+# Motif discovery: seqlet patterns beside their JASPAR matches (chapter 09)
+# --------------------------------------------------------------------------
+__all__ += ["seqlet_patterns"]
+
+
+def seqlet_patterns(patterns: Sequence, fig: Figure | None = None, *, n: int = 3,
+                    information: bool = True) -> Figure:
+    """The top patterns of :func:`demolib.seqlets.discover` as logos, each beside
+    its best JASPAR match.
+
+    The match is drawn on the strand and at the offset where Tomtom aligned
+    it (``Match.strand``, ``Match.offset``), so its columns sit under the
+    pattern's columns they were compared with.
+
+    Parameters
+    ----------
+    patterns : sequence of demolib.seqlets.Pattern
+        Ranked patterns (``Discovery.patterns``); the first ``n`` are drawn.
+    fig : Figure, optional
+        Drawn into (a new one otherwise).
+    n : int
+        Number of patterns (rows).
+    information : bool
+        Letter heights in bits (True) or probabilities.
+
+    Returns
+    -------
+    Figure
+    """
+    pats = list(patterns)[: max(int(n), 0)]
+    if not pats:
+        raise ValueError("no patterns to draw")
+    fig = fig if fig is not None else plt.figure(figsize=(9.0, 1.7 * len(pats) + 0.3))
+    axes = fig.subplots(len(pats), 2, squeeze=False)
+    for k, (p, (left, right)) in enumerate(zip(pats, axes)):
+        m = p.best
+        logo(p.pwm, left, information=information, engine="fast",
+             title=f"pattern {k + 1}: {p.n_seqlets} seqlets, {p.width} bp")
+        if m is None:
+            right.set_axis_off()
+            right.text(0.5, 0.5, "no JASPAR match", ha="center", va="center", transform=right.transAxes,
+                       fontsize=8)
+            continue
+        target = jaspar_motif(m.id).pwm
+        target = target[::-1, ::-1] if m.strand < 0 else target
+        logo(target, right, information=information, engine="fast", x0=-int(m.offset),
+             title=f"best match: {m.name} ({m.id}{', reverse complement' if m.strand < 0 else ''}), q = {m.q:.1e}")
+        lo, hi = min(0, -int(m.offset)), max(p.width, len(target) - int(m.offset))
+        for ax in (left, right):
+            ax.set_xlim(lo - 0.6, hi - 0.4)
+    fig.tight_layout()
+    return fig
