@@ -36,7 +36,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .architectures import ARCHITECTURES, ARCHS
 from .dashboard import arch_order as _arch_order
-from .data import ALPHABET, Motif, Site, one_hot
+from .data import ALPHABET, Motif, Site, jaspar_motif, one_hot
 from .motifs import information_content, max_ic_window
 from .utils import torch_threads  # re-exported: the chapters time their passes with it
 
@@ -66,6 +66,8 @@ __all__ = [
     "dashboard_size",
     "ground_truth_auroc",
     "sanity_cascade",
+    "attribution_strips",
+    "seqlet_patterns",
 ]
 
 COLORS: dict[str, str] = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
@@ -1073,9 +1075,6 @@ def sanity_cascade(rows: Sequence[Mapping], fig: Figure | None = None, *, thresh
 # --------------------------------------------------------------------------
 # Every attribution method on one sequence (chapter "Which explanation to trust?")
 # --------------------------------------------------------------------------
-__all__ += ["attribution_strips"]  # this section is appended; the list at the top is left as it is
-
-
 def attribution_strips(
     seq: str,
     scores: Mapping[str, np.ndarray | None],
@@ -1175,4 +1174,56 @@ def attribution_strips(
         cb.set_label("fraction of the\nmethod's maximum", fontsize=6)
     if title:
         ax.set_title(title, fontsize=9, loc="left", pad=9 if sites else 4)
+    return fig
+
+
+# --------------------------------------------------------------------------
+# Motif discovery: seqlet patterns beside their JASPAR matches (chapter 09)
+# --------------------------------------------------------------------------
+def seqlet_patterns(patterns: Sequence, fig: Figure | None = None, *, n: int = 3,
+                    information: bool = True) -> Figure:
+    """The top patterns of :func:`demolib.seqlets.discover` as logos, each beside
+    its best JASPAR match.
+
+    The match is drawn on the strand and at the offset where Tomtom aligned
+    it (``Match.strand``, ``Match.offset``), so its columns sit under the
+    pattern's columns they were compared with.
+
+    Parameters
+    ----------
+    patterns : sequence of demolib.seqlets.Pattern
+        Ranked patterns (``Discovery.patterns``); the first ``n`` are drawn.
+    fig : Figure, optional
+        Drawn into (a new one otherwise).
+    n : int
+        Number of patterns (rows).
+    information : bool
+        Letter heights in bits (True) or probabilities.
+
+    Returns
+    -------
+    Figure
+    """
+    pats = list(patterns)[: max(int(n), 0)]
+    if not pats:
+        raise ValueError("no patterns to draw")
+    fig = fig if fig is not None else plt.figure(figsize=(9.0, 1.7 * len(pats) + 0.3))
+    axes = fig.subplots(len(pats), 2, squeeze=False)
+    for k, (p, (left, right)) in enumerate(zip(pats, axes)):
+        m = p.best
+        logo(p.pwm, left, information=information, engine="fast",
+             title=f"pattern {k + 1}: {p.n_seqlets} seqlets, {p.width} bp")
+        if m is None:
+            right.set_axis_off()
+            right.text(0.5, 0.5, "no JASPAR match", ha="center", va="center", transform=right.transAxes,
+                       fontsize=8)
+            continue
+        target = jaspar_motif(m.id).pwm
+        target = target[::-1, ::-1] if m.strand < 0 else target
+        logo(target, right, information=information, engine="fast", x0=-int(m.offset),
+             title=f"best match: {m.name} ({m.id}{', reverse complement' if m.strand < 0 else ''}), q = {m.q:.1e}")
+        lo, hi = min(0, -int(m.offset)), max(p.width, len(target) - int(m.offset))
+        for ax in (left, right):
+            ax.set_xlim(lo - 0.6, hi - 0.4)
+    fig.tight_layout()
     return fig

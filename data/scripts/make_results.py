@@ -1,8 +1,10 @@
 """Recompute data/results/ from the committed checkpoints.
 
     python data/scripts/make_results.py [performance] [classopt] [table3] [small_sets] [ground_truth] [sanity]
+                                        [seqlets] [--force]
 
-(no argument: all six, in that order).
+(no step: all seven, in that order; --force: recompute what a resumable step
+has already written).
 
 performance -> data/results/performance.json
     For each shipped TF: test AUROC/AUPRC/accuracy of every committed
@@ -33,6 +35,14 @@ sanity -> data/results/sanity.json
     randomized model's maps at each step, on a seeded subset of 100 positive
     test sequences per TF, and the methods flagged because their maps survive
     the full cascade (demolib.sanity).
+seqlets -> data/results/seqlets.json
+    Motif discovery from attribution maps (demolib.seqlets.discover, ISM by
+    default) for every real TF with a committed medium CNN
+    (demolib.seqlets.committed_tfs), on all positive test sequences of the
+    seed-0 split: the top pattern, its number of seqlets, its best JASPAR
+    match (id, name, q) and whether its matches recover the TF's own motif or
+    family (motifs.matches_known, q < 0.05, top 5).  Resumable per TF: TFs
+    already in the JSON are skipped unless --force.
 """
 from __future__ import annotations
 
@@ -238,13 +248,70 @@ def sanity() -> None:
     print(f"sanity: {secs:.0f} s", file=sys.stderr)
 
 
+SEQLETS_ARCH, SEQLETS_SIZE = "cnn", "medium"
+
+
+def seqlets(force: bool = False) -> None:
+    """Seqlets -> patterns -> JASPAR for each real TF with a committed medium CNN (resumable per TF)."""
+    import torch
+
+    from demolib import seqlets as sq
+
+    torch.set_num_threads(1)
+    out = RESULTS / "seqlets.json"
+    old = json.loads(out.read_text()) if out.exists() and not force else {}
+    done = {r["tf"]: r for r in old.get("rows", [])}
+    tfs = sq.committed_tfs(SEQLETS_ARCH, SEQLETS_SIZE)
+    todo = [tf for tf in tfs if tf not in done]
+    print(f"seqlets: {len(tfs)} TFs with a committed {SEQLETS_ARCH}-{SEQLETS_SIZE}; "
+          f"{len(tfs) - len(todo)} already done, {len(todo)} to run", file=sys.stderr)
+    settings = None
+    for tf in tqdm(todo, desc="seqlets"):
+        ck = train.load_committed(tf, SEQLETS_ARCH, SEQLETS_SIZE)
+        pos = data.load_dataset(tf).test.positives()
+        t = time.perf_counter()
+        res = sq.discover(ck.model, pos.X, sq.DEFAULT_METHOD)
+        secs = time.perf_counter() - t
+        settings = res.settings
+        row = sq.top_pattern_summary(res, tf, q=Q, top=TOP)
+        row["patterns"] = [{"n_seqlets": p.n_seqlets, "width": p.width,
+                            "consensus": "".join("ACGT"[i] for i in p.pwm.argmax(axis=1)),
+                            "match_id": p.best.id if p.best else None, "match_name": p.best.name if p.best else None,
+                            "match_q": p.best.q if p.best else None,
+                            "in_family": motifs.matches_known(p.matches, tf, q=Q, top=TOP)}
+                           for p in res.patterns[:5]]
+        row["seconds"] = round(secs, 1)
+        done[tf] = row
+        rows = [done[k] for k in sorted(done, key=lambda k: (tfs.index(k) if k in tfs else len(tfs), k))]
+        atomic_write_json(out, {
+            "description": "motif discovery from attribution maps: per real TF with a committed "
+                           f"{SEQLETS_ARCH}-{SEQLETS_SIZE} checkpoint, attributions of all positive test sequences "
+                           "(seed-0 split), tangermeme's recursive seqlets, greedy aligned-similarity patterns "
+                           "(demolib.seqlets), Tomtom against the JASPAR snapshot; the top pattern (most "
+                           "seqlets) and its best match; in_family: the top pattern's matches recover the TF's "
+                           f"own matrix or JASPAR family (q < {Q}, top {TOP}); one torch thread; seconds include "
+                           "the numba compilation of the seqlet caller in the first TF of a run",
+            "command": "python data/scripts/make_results.py seqlets" + (" --force" if force else ""),
+            "arch": SEQLETS_ARCH, "size": SEQLETS_SIZE, "sequences": "all positive test sequences",
+            "q": Q, "top": TOP, "settings": settings if settings is not None else old.get("settings"),
+            "rows": rows})
+        match = f"{row['match_name']} {row['match_id']} q={row['match_q']:.2g}" if row["match_id"] else "none"
+        print(f"{tf:<7} top pattern {row['top_consensus']} ({row['top_n_seqlets']} of {row['n_seqlets']} seqlets), "
+              f"best match {match}, in family: {row['in_family']}; {secs:.1f} s", file=sys.stderr)
+
+
 def main(argv: list[str]) -> None:
     steps = {"performance": performance, "classopt": classopt, "table3": table3, "small_sets": small_sets,
-             "ground_truth": ground_truth, "sanity": sanity}
-    for name in argv or list(steps):
+             "ground_truth": ground_truth, "sanity": sanity, "seqlets": seqlets}
+    force = "--force" in argv
+    names = [a for a in argv if a != "--force"]
+    for name in names or list(steps):
         if name not in steps:
-            sys.exit(f"unknown step {name!r}; choose from {', '.join(steps)}")
-        steps[name]()
+            sys.exit(f"unknown step {name!r}; choose from {', '.join(steps)} (and --force)")
+        if name == "seqlets":
+            steps[name](force=force)
+        else:
+            steps[name]()
 
 
 if __name__ == "__main__":
