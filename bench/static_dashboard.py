@@ -5,7 +5,7 @@ Payload: bytes of every file in ``book/_static/dashboard`` (the datasets,
 budget (``demolib.static_dashboard.SIZE_BUDGET``).
 
 Draw times: the book is built into a temporary folder (or ``--site`` points at
-a built ``_build/html``), served on 127.0.0.1 and chapter 10 opened in Debian's
+a built ``_build/html``), served on 127.0.0.1 and chapter 11 opened in Debian's
 ``chromium`` through playwright.  Measured in the page with
 ``performance.now()``:
 
@@ -89,7 +89,7 @@ def measure(html: Path, repeats: int) -> dict:
     handler.log_message = lambda *a, **k: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/book/10_dashboard.html"
+    url = f"http://127.0.0.1:{server.server_address[1]}/book/11_dashboard.html"
     out: dict = {}
     names = [d["name"] for d in sd.load_index()["datasets"]]
     try:

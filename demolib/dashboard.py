@@ -264,7 +264,7 @@ def cached_classopt(tf: str, arch: str, *, directory: str | Path | None = None, 
 
 
 def describe(d: DashboardData) -> str:
-    """A few sentences about one dashboard, generated from its numbers (chapter 10).
+    """A few sentences about one dashboard, generated from its numbers (chapter 11).
 
     Names the known sites the scan found, then per architecture its
     P(bound), where its most salient window of the motif's width lies

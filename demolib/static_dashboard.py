@@ -1,4 +1,4 @@
-"""Data of the static site's Deep Motif Dashboard (chapter 10 and the method chapters).
+"""Data of the static site's Deep Motif Dashboard (chapter 11 and the method chapters).
 
 Torch cannot run in a browser, so the book's kernel-free dashboard is
 computed here, once, and drawn in the browser by

@@ -166,7 +166,7 @@ def test_navigation_lists_every_chapter(site, browser):
         assert any(h.split("#")[0].endswith(f"/{name}.html") for h in links), (name, links)
 
 
-VOILA_NOTEBOOK = ROOT / "book" / "10_dashboard.ipynb"
+VOILA_NOTEBOOK = ROOT / "book" / "11_dashboard.ipynb"
 
 
 @pytest.mark.skipif(not VOILA_NOTEBOOK.exists(), reason="the dashboard chapter is not there yet")

@@ -21,7 +21,7 @@ def _data(sites, forward, prob_rnn=0.8) -> dashboard.DashboardData:
 
 
 def test_describe_sentences():
-    """Chapter 10's text, generated from the numbers: sites, P(bound), salient window, forward flip."""
+    """Chapter 11's text, generated from the numbers: sites, P(bound), salient window, forward flip."""
     f = np.r_[np.full(12, 0.2), np.full(18, 0.9)]  # above 0.5 from bp 12 on
     text = dashboard.describe(_data([Site("MAFK", 4, 14, -1)], f))
     assert text == (

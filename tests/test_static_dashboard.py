@@ -287,9 +287,9 @@ def library_state(name: str, i: int):
 
 
 @browser_only
-def test_chapter_10_dashboard_in_the_browser(site, browser):
+def test_chapter_11_dashboard_in_the_browser(site, browser):
     base, _ = site
-    res = open_page(browser, f"{base}/book/10_dashboard.html")
+    res = open_page(browser, f"{base}/book/11_dashboard.html")
     page = res["page"]
     page.wait_for_function(WAIT_READY, timeout=30_000)
     index = sd.load_index()
