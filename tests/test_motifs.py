@@ -407,6 +407,20 @@ def test_align_windows_recovers_shifted_and_flipped_instances():
     assert M.tomtom(pwm, top=5)[0].families & {"Maf-related"}
 
 
+def test_align_windows_does_not_move_into_the_padding():
+    """Outside the sequence is N, which once scored 0, better than any real base: a window at the
+    edge whose letters fit the motif badly moved off the sequence.  Now it stays inside."""
+    seqs = ["CCCCGATACCCC"] * 5 + ["TTTTTTTTTTTT"]
+    starts = [4] * 5 + [0]
+    pwm, aligned, strands = M.align_windows(seqs, starts, 4, flank=3)
+    assert (aligned[:5] == 4).all() and (strands[:5] == 1).all()
+    assert 0 <= aligned[5] <= len(seqs[5]) - 4
+    assert pwm.sum(axis=1) == pytest.approx(np.ones(4))  # no padding column counted
+    # a window with no candidate inside its sequence stays where it was
+    _, a2, s2 = M.align_windows(["GATA", "GATA", "GA"], [0, 0, 0], 4, flank=1)
+    assert a2.tolist() == [0, 0, 0] and s2.tolist() == [1, 1, 1]
+
+
 def test_extract_with_registered_attribution_methods():
     """Every per-position method of the attribution registry extracts a motif by the saliency rule."""
     from demolib.attribution import attribute

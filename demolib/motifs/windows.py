@@ -286,7 +286,8 @@ def align_windows(
     ----------
     seqs : list of str, length N
     starts : array-like of int, shape (N,)
-        Window starts; windows may leave the sequence (``N`` padding).
+        Window starts; windows may leave the sequence (``N`` padding).  A
+        window is only moved to offsets that stay inside its sequence.
     k : int
     flank, iters : int
     pseudocount : float
@@ -320,9 +321,15 @@ def align_windows(
         return pwm_from_windows(seqs, starts, k), starts, np.ones(len(starts), dtype=np.int64)
     seed = max(counts, key=lambda w: (counts[w], w))
     pwm = _normalize_counts(one_hot(seed)[0].T, pseudocount)
+    # a candidate that reaches into the N padding outside the sequence would score 0 there, more than
+    # any real base: such candidates are ruled out, unless a window has no other (then it stays put)
+    off_edge = (cand.sum(axis=3) == 0).any(axis=3)  # (N, 2, n_off)
+    stuck = off_edge.all(axis=(1, 2))
+    off_edge[stuck, 0, flank] = False
     choice = None
     for _ in range(max(iters, 1)):
         ll = np.einsum("nsoct,tc->nso", cand, np.log(pwm))  # (N, 2, n_off)
+        ll[off_edge] = -np.inf
         flat = ll.reshape(len(W), -1).argmax(axis=1)
         if choice is not None and np.array_equal(flat, choice):
             break
