@@ -14,7 +14,7 @@ classopt -> data/results/classopt/{TF}_{arch}.npy
     The class-optimized PWM (L x 4) of every committed checkpoint with the
     reference settings (lambda 0.009, RMSprop lr 0.05 momentum 0.9, 1000
     steps, 8 restarts, seed 0).
-table3 -> data/results/table3.json
+table3 -> data/results/table3.json  (resumable; --methods=a,b computes only those methods)
     The paper's Table 3 analog: for each TF x architecture x method, the
     fraction of positive test sequences whose extracted motif matches the TF's
     known JASPAR motif or its family (Tomtom, q < 0.05, within the top 5);
@@ -119,16 +119,33 @@ def classopt() -> None:
         print(f"{tf} {arch}: score {co.score[co.best]:.3f} ({time.perf_counter() - t:.1f} s)", file=sys.stderr)
 
 
-def table3() -> None:
-    rows = []
+#: What each Table 3 method's rows were computed with: a row whose rule differs from the
+#: library's current rule is stale and is recomputed (the paper's "conv" changed in issue 10).
+TABLE3_RULES = {"conv": "strongest first-layer activation of each sequence over all filters, mapped back (paper)",
+                "conv-filter": "the one first-layer filter with the largest mean activation (DeepBind-style)"}
+
+
+def table3(force: bool = False, methods: list[str] | None = None) -> None:
+    """Table 3 rows for every committed model x applicable method; resumable per (model, method):
+    rows already in table3.json with the current rule are kept (--force: recomputes ``methods``),
+    and the file is rewritten after each model."""
+    out = RESULTS / "table3.json"
+    methods = list(methods or motifs.METHODS)
+    old = json.loads(out.read_text())["rows"] if out.exists() else []
+    keep = {(r["dataset"], r["arch"], r["method"]): r for r in old
+            if r["method"] in motifs.METHODS and r.get("method_rule") == TABLE3_RULES.get(r["method"])
+            and not (force and r["method"] in methods)}
+    unknown = set(methods) - set(motifs.METHODS)
+    if unknown:
+        sys.exit(f"table3: unknown methods {sorted(unknown)}; choose from {', '.join(motifs.METHODS)}")
     todo = [(tf, a) for tf, a in committed() if tf != "synthetic-grammar"]
     for tf, arch in tqdm(todo, desc="table 3"):
         ck = train.load_committed(tf, arch)
         tfname, k = known_tf(tf), width(tf)
         pos = data.load_dataset(tf).test.positives()
-        for method in motifs.METHODS:
-            if not motifs.applicable(method, ck.model):  # temporal: recurrent; conv: filters; registry: its needs
-                continue
+        for method in methods:
+            if (tf, arch, method) in keep or not motifs.applicable(method, ck.model):
+                continue  # done, or not applicable (temporal: recurrent; conv: filters; registry: its needs)
             if method == "classopt":
                 pwm = np.load(CLASSOPT_DIR / f"{tf}_{arch}.npy")
                 s = motifs.max_ic_window(pwm, k)
@@ -139,12 +156,14 @@ def table3() -> None:
                        "rule": "class-optimized motif (max-IC window) matches the TF or its family"}
             else:
                 row = motifs.table3_row(ck.model, pos.seqs, tfname, method, k, q=Q, top=TOP)
-            rows.append({"dataset": tf, "arch": arch, **row})
+            keep[tf, arch, method] = {"dataset": tf, "arch": arch, **row, "method_rule": TABLE3_RULES.get(method)}
             print(f"{tf:<16} {arch:<8} {method:<9} {row['fraction']:.3f} ({row['top_match']})", file=sys.stderr)
-    atomic_write_json(RESULTS / "table3.json",
-                      {"description": "fraction of positive test sequences whose extracted motif matches the known "
-                                      f"JASPAR motif or its family (Tomtom q < {Q}, top {TOP}); made by "
-                                      "data/scripts/make_results.py table3", "rows": rows})
+        order = {m: i for i, m in enumerate(motifs.METHODS)}
+        rows = sorted(keep.values(), key=lambda r: (todo.index((r["dataset"], r["arch"])) if (r["dataset"], r["arch"])
+                                                    in todo else len(todo), order[r["method"]]))
+        atomic_write_json(out, {"description": "fraction of positive test sequences whose extracted motif matches "
+                                               f"the known JASPAR motif or its family (Tomtom q < {Q}, top {TOP}); "
+                                               "made by data/scripts/make_results.py table3", "rows": rows})
 
 
 SMALL_TFS, SMALL_NS, SMALL_SEEDS = ("MAFK", "POU5F1"), (250, 500, 1000), (0, 1, 2)
@@ -304,12 +323,15 @@ def main(argv: list[str]) -> None:
     steps = {"performance": performance, "classopt": classopt, "table3": table3, "small_sets": small_sets,
              "ground_truth": ground_truth, "sanity": sanity, "seqlets": seqlets}
     force = "--force" in argv
-    names = [a for a in argv if a != "--force"]
+    methods = next((a.split("=", 1)[1].split(",") for a in argv if a.startswith("--methods=")), None)
+    names = [a for a in argv if a != "--force" and not a.startswith("--methods=")]
     for name in names or list(steps):
         if name not in steps:
-            sys.exit(f"unknown step {name!r}; choose from {', '.join(steps)} (and --force)")
+            sys.exit(f"unknown step {name!r}; choose from {', '.join(steps)} (and --force, --methods=a,b for table3)")
         if name == "seqlets":
             steps[name](force=force)
+        elif name == "table3":
+            steps[name](force=force, methods=methods)
         else:
             steps[name]()
 
