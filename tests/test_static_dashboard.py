@@ -197,6 +197,33 @@ def test_build_tiny_sample_roundtrip_and_resume(tmp_path):
         sd.build(["synthetic-GRAMMAR"], tmp_path, progress=False)
 
 
+def test_refresh_classopt_writes_what_build_writes(tmp_path, monkeypatch):
+    """Refreshing only the class-optimization panels gives the file a full build gives, and
+    changes nothing when the cache has not changed."""
+    sd.build(["synthetic-NFYB"], tmp_path, n=3, progress=False, log=lambda *_: None)
+    path = tmp_path / "synthetic-NFYB.json"
+    built = path.read_bytes()
+    assert sd.refresh_classopt(["synthetic-NFYB"], tmp_path, log=lambda *_: None) == []
+    assert path.read_bytes() == built
+    # a changed cache: the refreshed file equals a full rebuild with that cache
+    cache = tmp_path / "classopt"
+    cache.mkdir()
+    rng = np.random.default_rng(0)
+    for a in ("cnn", "cnn-rnn"):
+        pwm = rng.dirichlet(np.ones(4), size=101)
+        np.save(cache / f"synthetic-NFYB_{a}.npy", pwm)
+    from demolib import dashboard
+
+    monkeypatch.setattr(dashboard, "CLASSOPT_DIR", cache)
+    assert sd.refresh_classopt(["synthetic-NFYB"], tmp_path, log=lambda *_: None) == ["synthetic-NFYB"]
+    refreshed = path.read_bytes()
+    assert refreshed != built
+    sd.build(["synthetic-NFYB"], tmp_path, n=3, progress=False, force=True, log=lambda *_: None)
+    assert path.read_bytes() == refreshed
+    with pytest.raises(ValueError, match="build it first"):
+        sd.refresh_classopt(["MAFK"], tmp_path)
+
+
 def test_encode_decode_within_the_documented_error():
     from demolib.models import build_model, preset
 
