@@ -448,9 +448,11 @@ def test_class_objective_value_and_gradient_match_finite_differences(arch, objec
         assert grad[i, k, j].item() == pytest.approx(fd, rel=1e-5, abs=1e-8)
 
 
-def _rmsprop_reference(model, objective, *, restarts, steps, seed, lam=0.009, lr=0.05, momentum=0.9):
+def _rmsprop_reference(model, objective, *, restarts, steps, seed, lam=0.009, momentum=0.9):
     """The class optimization loop written out by hand: autograd of the objective
-    spelled out here (not class_objective), RMSprop's update spelled out (alpha 0.99, eps 1e-8)."""
+    spelled out here (not class_objective), RMSprop's update spelled out (alpha 0.99, eps 1e-8),
+    with the default learning rates (0.01 for the probability, the reference code's 0.05 for the logit)."""
+    lr = {"probability": 0.01, "logit": 0.05}[objective]
     ref = copy.deepcopy(model).eval()
     V = torch.rand((restarts, 4, 24), generator=torch.Generator().manual_seed(seed))
     square, buf = torch.zeros_like(V), torch.zeros_like(V)
