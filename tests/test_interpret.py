@@ -367,7 +367,9 @@ def test_ground_truth_saliency_finds_planted_site():
 @pytest.mark.parametrize("param", ["reference", "simplex"])
 def test_ground_truth_class_optimization_spells_the_motif(param):
     model, motif, logodds = _motif_cnn()
-    co = class_optimization(model, restarts=2, steps=250, param=param, seed=0, progress=False)
+    # (the logit objective: a logit close to the best possible is what it maximizes; the
+    # probability objective is tested below)
+    co = class_optimization(model, objective="logit", restarts=2, steps=250, param=param, seed=0, progress=False)
     spelled = _best_window(co.pwm, logodds)
     consensus = motif.consensus()
     agree = sum(a == b for a, b in zip(spelled, consensus))
@@ -375,6 +377,21 @@ def test_ground_truth_class_optimization_spells_the_motif(param):
     # the PWM, fed back, scores close to the consensus sequence itself
     best_possible = saliency(model, one_hot("A" * 20 + consensus + "A" * 74)).score[0]
     assert co.score[co.best] > 0.75 * best_possible
+
+
+@pytest.mark.parametrize("param", ["reference", "simplex"])
+def test_ground_truth_class_optimization_probability_spells_the_motif(param):
+    model, motif, logodds = _motif_cnn()
+    co = class_optimization(model, restarts=2, steps=250, param=param, seed=0, progress=False)
+    assert co.objective == "probability"
+    spelled = _best_window(co.pwm, logodds)
+    consensus = motif.consensus()
+    agree = sum(a == b for a, b in zip(spelled, consensus))
+    assert agree >= len(consensus) - 1, (spelled, consensus)
+    # the PWM, fed back, is called bound, as the consensus sequence is; the probability
+    # saturates, so its optimum need not push the logit as far (see class_optimization)
+    assert saliency(model, one_hot("A" * 20 + consensus + "A" * 74)).prob[0] > 0.999
+    assert co.prob[co.best] > 0.99
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -398,3 +415,164 @@ def test_flip_positions():
     assert f.tolist() == [2, -1, 4, -1]  # stays above from 2; never below; ends below; never above
     assert b.tolist() == [1, -1, -1, 0]  # above up to 1; never below; below at once; above up to 0
     assert f.dtype == b.dtype == np.int64
+
+
+# --------------------------------------------------------------------------
+# Class optimization: the objective (the paper's probability, or the logit)
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("objective", ["probability", "logit"])
+@pytest.mark.parametrize("arch", ARCHS)
+def test_class_objective_value_and_gradient_match_finite_differences(arch, objective):
+    from demolib.interpret import class_objective
+
+    model = copy.deepcopy(_model(arch)).double().eval()
+    rng = np.random.default_rng(7)
+    X = torch.as_tensor(rng.uniform(-0.5, 1.5, size=(2, 4, 24)), dtype=torch.float64)
+    lam = 0.05
+    with torch.no_grad():
+        logits = model(X)
+    term = torch.softmax(logits, dim=1)[:, 1] if objective == "probability" else logits[:, 1]
+    expected = (term - lam * (X**2).sum(dim=(1, 2))).numpy()
+    x = X.clone().requires_grad_(True)
+    value = class_objective(model, x, objective=objective, lam=lam)
+    np.testing.assert_allclose(value.detach().numpy(), expected, rtol=1e-10)
+    (grad,) = torch.autograd.grad(value.sum(), x)
+    eps = 1e-6
+    for _ in range(8):
+        i, k, j = int(rng.integers(2)), int(rng.integers(4)), int(rng.integers(24))
+        d = torch.zeros_like(X)
+        d[i, k, j] = eps
+        with torch.no_grad():
+            fd = (class_objective(model, X + d, objective=objective, lam=lam)[i]
+                  - class_objective(model, X - d, objective=objective, lam=lam)[i]).item() / (2 * eps)
+        assert grad[i, k, j].item() == pytest.approx(fd, rel=1e-5, abs=1e-8)
+
+
+def _rmsprop_reference(model, objective, *, restarts, steps, seed, lam=0.009, momentum=0.9):
+    """The class optimization loop written out by hand: autograd of the objective
+    spelled out here (not class_objective), RMSprop's update spelled out (alpha 0.99, eps 1e-8),
+    with the default learning rates (0.01 for the probability, the reference code's 0.05 for the logit)."""
+    lr = {"probability": 0.01, "logit": 0.05}[objective]
+    ref = copy.deepcopy(model).eval()
+    V = torch.rand((restarts, 4, 24), generator=torch.Generator().manual_seed(seed))
+    square, buf = torch.zeros_like(V), torch.zeros_like(V)
+    traj = []
+    for _ in range(steps):
+        x = V.clone().requires_grad_(True)
+        logits = ref(x)
+        term = torch.softmax(logits, dim=1)[:, 1] if objective == "probability" else logits[:, 1]
+        obj = term - lam * (x**2).sum(dim=(1, 2))
+        (g,) = torch.autograd.grad(-obj.sum(), x)
+        traj.append(obj.detach().numpy())
+        square = 0.99 * square + 0.01 * g * g
+        buf = momentum * buf + g / (square.sqrt() + 1e-8)
+        V = V - lr * buf
+    return np.stack(traj, axis=1), reference_pwm(V)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_class_optimization_default_objective_is_the_probability(arch):
+    model = _model(arch)
+    co = class_optimization(model, restarts=3, steps=6, seed=2, progress=False)
+    assert co.objective == "probability"
+    traj, pwms = _rmsprop_reference(model, "probability", restarts=3, steps=6, seed=2)
+    np.testing.assert_allclose(co.trajectory, traj, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(co.pwms, pwms, rtol=1e-4, atol=1e-5)
+    # the probability objective is bounded by 1 (and the logit one is not what ran)
+    assert (co.trajectory <= 1.0).all()
+    traj_logit, _ = _rmsprop_reference(model, "logit", restarts=3, steps=6, seed=2)
+    assert not np.allclose(co.trajectory, traj_logit, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_class_optimization_both_objectives_run(arch):
+    model = _model(arch)
+    runs = {o: class_optimization(model, objective=o, restarts=2, steps=30, seed=1, progress=False)
+            for o in ("probability", "logit")}
+    traj, pwms = _rmsprop_reference(model, "logit", restarts=2, steps=30, seed=1)
+    np.testing.assert_allclose(runs["logit"].trajectory, traj, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(runs["logit"].pwms, pwms, rtol=1e-3, atol=1e-4)
+    model.eval()
+    for o, co in runs.items():
+        assert co.objective == o and co.pwms.shape == (2, 24, 4) and co.prob.shape == (2,)
+        assert co.trajectory[:, -1].mean() > co.trajectory[:, 0].mean(), o
+        with torch.no_grad():
+            logits = model(torch.as_tensor(co.pwms, dtype=torch.float32).transpose(1, 2))
+        np.testing.assert_allclose(co.prob, torch.softmax(logits, 1)[:, 1].numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(co.score, logits[:, 1].numpy(), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(runs["probability"].pwms, runs["logit"].pwms)
+
+
+def test_class_optimization_unknown_objective():
+    from demolib.interpret import OBJECTIVES, class_objective
+
+    model = _model("cnn")
+    assert list(OBJECTIVES) == ["probability", "logit"]
+    with pytest.raises(ValueError, match="unknown objective 'loss'.*'probability', 'logit'"):
+        class_optimization(model, objective="loss", progress=False)
+    with pytest.raises(ValueError, match="unknown objective"):
+        class_objective(model, torch.zeros(1, 4, 24), objective="Probability")
+
+
+# --------------------------------------------------------------------------
+# Saliency of S_1, of the margin S_1 - S_0, and of the probability
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("arch", ARCHS)
+def test_saliency_of_margin_and_probability(arch):
+    model = _model(arch)
+    X = _random_onehot(4, 24, seed=8)
+    s1, s0 = saliency(model, X, target=1), saliency(model, X, target=0)
+    m = saliency(model, X, output="margin")
+    p = saliency(model, X, output="prob")
+    assert (s1.output, m.output, p.output) == ("logit", "margin", "prob")
+    np.testing.assert_allclose(m.gradient, s1.gradient - s0.gradient, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(m.per_position, (np.abs(m.gradient) * X).sum(axis=1), rtol=1e-6, atol=1e-7)
+    # p1 = sigmoid(S1 - S0): the probability's gradient is p1 (1 - p1) times the margin's
+    scale = (s1.prob * (1 - s1.prob))[:, None, None]
+    np.testing.assert_allclose(p.gradient, scale * m.gradient, rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(p.per_position, scale[:, 0] * m.per_position, rtol=1e-4, atol=1e-7)
+    for r in (m, p):  # score and prob stay the logit and the probability
+        np.testing.assert_array_equal(r.score, s1.score)
+        np.testing.assert_array_equal(r.prob, s1.prob)
+    # margin of target 0 is minus the margin of target 1
+    np.testing.assert_allclose(saliency(model, X, target=0, output="margin").gradient, -m.gradient,
+                               rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match="unknown output 'loss'"):
+        saliency(model, X, output="loss")
+
+
+def test_saliency_margin_relation_measures_the_tie():
+    from demolib.interpret import saliency_margin_relation
+
+    X = _random_onehot(5, 24, seed=9)
+    model = _model("cnn")
+    rel = saliency_margin_relation(model, X)
+    s1, s0 = saliency(model, X, target=1), saliency(model, X, target=0)
+    gm = s1.gradient - s0.gradient
+    for i in range(5):
+        assert rel.r_gradient[i] == pytest.approx(np.corrcoef(s1.gradient[i].ravel(), gm[i].ravel())[0, 1], abs=1e-5)
+        assert rel.r_other[i] == pytest.approx(np.corrcoef(s1.gradient[i].ravel(), s0.gradient[i].ravel())[0, 1],
+                                               abs=1e-5)
+        sal_m = (np.abs(gm[i]) * X[i]).sum(axis=0)
+        assert rel.r_saliency[i] == pytest.approx(np.corrcoef(s1.per_position[i], sal_m)[0, 1], abs=1e-5)
+        assert rel.sum_ratio[i] == pytest.approx(
+            np.linalg.norm(s1.gradient[i] + s0.gradient[i]) / np.linalg.norm(gm[i]), rel=1e-4)
+    np.testing.assert_array_equal(rel.prob, s1.prob)
+
+    # a last layer that ties the logits (S_0 = -S_1): the two maps are the same
+    with torch.no_grad():
+        model.linear.weight[0] = -model.linear.weight[1]
+        model.linear.bias[0] = -model.linear.bias[1]
+    tied = saliency_margin_relation(model, X)
+    np.testing.assert_allclose(tied.r_gradient, 1.0, atol=1e-6)
+    np.testing.assert_allclose(tied.r_saliency, 1.0, atol=1e-6)
+    np.testing.assert_allclose(tied.r_other, -1.0, atol=1e-6)
+    np.testing.assert_allclose(tied.sum_ratio, 0.0, atol=1e-6)
+    # S_0 constant (its weights zero): the margin's gradient is the logit's
+    with torch.no_grad():
+        model.linear.weight[0] = 0.0
+    const = saliency_margin_relation(model, X)
+    np.testing.assert_allclose(const.r_gradient, 1.0, atol=1e-6)
+    np.testing.assert_allclose(const.sum_ratio, 1.0, rtol=1e-5)
+    # an untied random head: the maps differ
+    assert rel.r_gradient.min() < 0.999
