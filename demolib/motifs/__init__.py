@@ -67,37 +67,8 @@ from .windows import (
     window_strings,
 )
 
-__all__ = [
-    "METHODS",
-    "PAPER_METHODS",
-    "VARIANTS",
-    "FAMILIES_FILE",
-    "Extracted",
-    "ConvMotif",
-    "ConvWindows",
-    "Match",
-    "Hit",
-    "information_content",
-    "saliency_window",
-    "window_overlaps",
-    "temporal_window",
-    "max_ic_window",
-    "window_strings",
-    "pwm_from_windows",
-    "pwm_from_onehot_windows",
-    "align_windows",
-    "conv_windows",
-    "conv_windows_naive",
-    "conv_motifs",
-    "extract_motif",
-    "why_not",
-    "applicable",
-    "tomtom",
-    "tomtom_many",
-    "family_of",
-    "matches_known",
-    "table3_row",
-    "scan",
-    "find_sites",
-    "warm_up",
-]
+import sys as _sys
+
+# every submodule's public names, listed once there
+__all__ = [name for _mod in ("windows", "extraction", "families", "tomtom", "table3", "scan", "warmup")
+           for name in _sys.modules[f"{__name__}.{_mod}"].__all__]
