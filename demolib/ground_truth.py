@@ -31,6 +31,7 @@ from scipy import stats
 from .data import Site
 
 __all__ = [
+    "planted_importance",
     "SYNTHETIC",
     "ARCHS",
     "GroundTruth",
@@ -94,6 +95,25 @@ class GroundTruth:
             d[k] = [round(float(v), digits) for v in d[k]]
         d.update(d.pop("info"))
         return d
+
+
+def planted_importance(length: int, sites: Iterable[Site]) -> np.ndarray:
+    """Ground-truth importance of one synthetic sequence (chapter 01): at each position of a
+    planted site the information content (bits) of the planted JASPAR column, read on the
+    site's strand; 0 elsewhere.
+
+    Returns
+    -------
+    np.ndarray, shape (length,)
+    """
+    from .data import jaspar_motif
+    from .motifs import information_content
+
+    truth = np.zeros(length)
+    for s in sites:
+        ic = information_content(jaspar_motif(s.motif).pwm)
+        truth[s.start:s.end] = ic if s.strand > 0 else ic[::-1]
+    return truth
 
 
 def site_mask(sites: Sequence[Iterable[Site]], length: int) -> np.ndarray:

@@ -45,6 +45,7 @@ from .models import ModelConfig, build_model
 from .utils import atomic_write, atomic_write_json, read_checkpoint_meta, seed_everything
 
 __all__ = [
+    "load_or_retrain",
     "TrainConfig",
     "default_train_config",
     "TrainResult",
@@ -673,6 +674,21 @@ def load_committed(tf: str, arch: str, size: str = "medium") -> Checkpoint:
         have = sorted(p.name for p in CHECKPOINT_DIR.glob("*")) if CHECKPOINT_DIR.exists() else []
         raise ValueError(f"no committed checkpoint for {tf} {arch} {size}; available: {', '.join(have) or 'none'}")
     return load_checkpoint(d, arch=arch)
+
+
+def load_or_retrain(ds, arch: str, retrain_dir: str | Path | None = None) -> Checkpoint:
+    """The committed medium checkpoint of ``ds``'s TF, or, with ``retrain_dir``, one trained now
+    into ``retrain_dir/{TF}-{arch}-medium`` with the settings of ``demo train --tf TF --arch ARCH
+    --seed 0`` (chapter 05's RETRAIN=1).
+    """
+    if retrain_dir is None:
+        return load_committed(ds.name, arch)
+    from .models import preset
+
+    out = Path(retrain_dir) / f"{ds.name}-{arch}-medium"
+    ck, _ = train_dataset_model(ds, preset(arch, "medium", seq_len=ds.length), out,
+                                default_train_config(arch, seed=0), progress=False)
+    return ck
 
 
 def committed_datasets(size: str = "medium") -> dict[str, tuple[str, ...]]:

@@ -178,3 +178,16 @@ def test_paired_difference_against_the_best_and_a_named_method():
         G.paired_difference(rows, "deeplift-shap")
     with pytest.raises(ValueError, match="per-sequence"):
         G.paired_difference([{k: v for k, v in r.items() if k != "auroc"} for r in rows], "saliency")
+
+
+def test_planted_importance_reads_the_site_strand():
+    from demolib import ground_truth, motifs
+    from demolib.data import Site, jaspar_motif
+
+    ic = motifs.information_content(jaspar_motif("GATA1").pwm)
+    w = len(ic)
+    t = ground_truth.planted_importance(40, [Site("GATA1", 3, 3 + w, 1), Site("GATA1", 20, 20 + w, -1)])
+    assert t.shape == (40,)
+    np.testing.assert_allclose(t[3:3 + w], ic)
+    np.testing.assert_allclose(t[20:20 + w], ic[::-1])
+    assert (t[:3] == 0).all() and (t[3 + w:20] == 0).all() and (t[20 + w:] == 0).all()

@@ -524,3 +524,13 @@ def test_conv_filter_variant_is_the_old_rule():
     assert "hookable" in M.why_not("deeplift-shap", rnn) and M.applicable("classopt", rnn)
     with pytest.raises(ValueError, match="unknown method 'gradcam'"):
         M.why_not("gradcam", cnn)
+
+
+def test_match_table_one_row_per_match():
+    pwm = jaspar_motif("MAFK").pwm
+    matches = M.tomtom(pwm, top=3)
+    t = M.match_table(matches, "MAFK")
+    assert list(t.index) == [1, 2, 3] and t.index.name == "rank"
+    assert list(t["JASPAR"]) == [m.id for m in matches]
+    assert list(t["counts for MAFK"]) == [M.matches_known([m], "MAFK") for m in matches]
+    assert t["counts for MAFK"].iloc[0]

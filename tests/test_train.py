@@ -140,3 +140,11 @@ def test_paired_bootstrap_auroc_diff_equals_resampled_sklearn():
         assert d[k] == pytest.approx(ref, abs=1e-12)
     assert np.array_equal(d, train.paired_bootstrap_auroc_diff(y, pa, pb, n_boot=5, seed=7))
 
+
+
+def test_load_or_retrain_loads_the_committed_checkpoint_by_default():
+    from demolib import data, train
+
+    ds = data.load_dataset("MAFK")
+    ck = train.load_or_retrain(ds, "cnn")
+    assert ck.path == train.load_committed("MAFK", "cnn").path

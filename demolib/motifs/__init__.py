@@ -20,7 +20,7 @@ here, so ``from demolib import motifs; motifs.tomtom(...)`` works:
     :func:`conv_motifs` (DeepBind's per-filter motifs); :class:`Extracted`,
     :class:`ConvWindows`, :class:`ConvMotif`.
 :mod:`~demolib.motifs.families`
-    JASPAR TF families: :func:`family_of`, :func:`matches_known`.
+    JASPAR TF families: :func:`family_of`, :func:`matches_known`, :func:`match_table`.
 :mod:`~demolib.motifs.tomtom`
     :func:`tomtom`, :func:`tomtom_many` (memelite), :class:`Match`; its
     docstring has the notes on numba's compilation cost.
@@ -50,7 +50,7 @@ from .extraction import (
     extract_motif,
     why_not,
 )
-from .families import FAMILIES_FILE, family_of, matches_known
+from .families import FAMILIES_FILE, family_of, match_table, matches_known
 from .scan import Hit, find_sites, scan
 from .table3 import table3_row
 from .tomtom import Match, tomtom, tomtom_many

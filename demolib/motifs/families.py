@@ -15,7 +15,7 @@ from ..data import DATA_DIR
 if TYPE_CHECKING:  # pragma: no cover
     from .tomtom import Match
 
-__all__ = ["FAMILIES_FILE", "family_of", "matches_known"]
+__all__ = ["FAMILIES_FILE", "family_of", "matches_known", "match_table"]
 
 FAMILIES_FILE = DATA_DIR / "motifs" / "JASPAR2024_CORE_vertebrates_families.tsv"
 _ALIASES = {"OCT4": "POU5F1", "OCT-4": "POU5F1"}
@@ -118,3 +118,21 @@ def matches_known(matches: Sequence[Match], tf: str, *, q: float = 0.05, top: in
         if fams & m.families:
             return True
     return False
+
+
+def match_table(matches: Sequence[Match], tf: str):
+    """Tomtom matches as a table (chapter 09): one row per match, ranked from 1, with the
+    JASPAR id, name, family, p, q, strand and whether the match rule
+    (:func:`matches_known`) counts that match alone for ``tf``.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    import pandas as pd
+
+    return pd.DataFrame([{
+        "JASPAR": m.id, "name": m.name, "family": m.family,
+        "p": f"{m.p:.1e}", "q": f"{m.q:.1e}", "strand": "+" if m.strand > 0 else "-",
+        f"counts for {tf}": matches_known([m], tf),
+    } for m in matches], index=pd.RangeIndex(1, len(matches) + 1, name="rank"))
