@@ -534,3 +534,58 @@ def test_match_table_one_row_per_match():
     assert list(t["JASPAR"]) == [m.id for m in matches]
     assert list(t["counts for MAFK"]) == [M.matches_known([m], "MAFK") for m in matches]
     assert t["counts for MAFK"].iloc[0]
+
+
+# --------------------------------------------------------------------------
+# Reading Table 3 (chapter 09)
+# --------------------------------------------------------------------------
+def _t3_rows(counts):
+    """Table 3 rows from {(dataset, arch, method): (n_match, n)}."""
+    import pandas as pd
+
+    return pd.DataFrame([{"dataset": d, "arch": a, "tf": d.split("-")[-1], "method": m, "n_match": h, "n": n,
+                          "fraction": h / n, "top_match": "MAFK" if h else None}
+                         for (d, a, m), (h, n) in counts.items()])
+
+
+def test_clearly_above_is_the_two_proportion_z_test():
+    from scipy.stats import norm
+
+    # 150/400 vs 100/400: pooled p = 0.3125, se = 0.03277, z = 3.81 -> above; reversed -> not
+    assert M.clearly_above(150, 400, 100, 400) and not M.clearly_above(100, 400, 150, 400)
+    assert not M.clearly_above(110, 400, 100, 400)  # z = 1.10
+    # the z statistic equals the one computed by hand; threshold z=2 <-> two-sided p ~ 0.046
+    p = 250 / 800
+    z = (150 / 400 - 100 / 400) / np.sqrt(p * (1 - p) * (2 / 400))
+    assert M.clearly_above(150, 400, 100, 400, z=z - 1e-9) and not M.clearly_above(150, 400, 100, 400, z=z + 1e-9)
+    assert 2 * norm.sf(2.0) == pytest.approx(0.0455, abs=1e-4)
+    assert not M.clearly_above(0, 10, 0, 10) and not M.clearly_above(10, 10, 10, 10)  # no variance
+
+
+def test_table3_view_layout_and_values():
+    rows = _t3_rows({("MAFK", "rnn", "saliency"): (40, 400), ("MAFK", "cnn", "saliency"): (120, 400),
+                     ("MAFK", "cnn", "classopt"): (1, 1), ("MAFK", "rnn", "temporal"): (0, 400)})
+    view = M.table3_view(rows, {"MAFK": 0.7})
+    assert list(view.index) == [("MAFK", "CNN"), ("MAFK", "RNN")]  # registry order, not alphabetical
+    assert list(view.columns) == ["saliency", "temporal output", "class optimization", "ceiling (true instances)"]
+    assert view.loc[("MAFK", "CNN"), "saliency"] == "0.300" and view.loc[("MAFK", "RNN"), "saliency"] == "0.100"
+    assert view.loc[("MAFK", "CNN"), "class optimization"] == "yes" and view.loc[("MAFK", "CNN"), "temporal output"] == "–"
+    assert set(view["ceiling (true instances)"]) == {"0.700"}
+    names = M.table3_view(rows, value="top_match")
+    assert names.loc[("MAFK", "RNN"), "temporal output"] == "" and names.loc[("MAFK", "CNN"), "saliency"] == "MAFK"
+    with pytest.raises(ValueError, match="top_match"):
+        M.table3_view(rows, value="q")
+
+
+def test_ranking_lines_verdicts():
+    rows = _t3_rows({("A", "cnn", "saliency"): (200, 400), ("A", "cnn-rnn", "saliency"): (100, 400),
+                     ("A", "rnn", "saliency"): (250, 400),       # RNN clearly above both: opposite to the paper
+                     ("B", "cnn", "saliency"): (10, 10),         # B lacks the other architectures: not pooled
+                     ("A", "cnn", "classopt"): (1, 1), ("A", "rnn", "classopt"): (0, 1)})
+    lines = M.ranking_lines(rows, "real")
+    assert len(lines) == 2
+    sal, co = lines
+    assert sal.startswith("- saliency (1 real data set), pooled fraction: CNN 0.500, CNN-RNN 0.250, RNN 0.625.")
+    assert "As in the paper: CNN > CNN-RNN" in sal and "**opposite to the paper**: RNN > CNN, RNN > CNN-RNN" in sal
+    assert co == "- class optimization (1 real data set), models whose motif recovers the TF: CNN 1 of 1, RNN 0 of 1."
+    assert M.ranking_lines(rows[rows.arch == "cnn"], "real") == ["- no real data set has two architectures yet."]

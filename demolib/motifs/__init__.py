@@ -25,7 +25,8 @@ here, so ``from demolib import motifs; motifs.tomtom(...)`` works:
     :func:`tomtom`, :func:`tomtom_many` (memelite), :class:`Match`; its
     docstring has the notes on numba's compilation cost.
 :mod:`~demolib.motifs.table3`
-    :func:`table3_row`, one cell of Table 3.
+    :func:`table3_row`, one cell of Table 3; :func:`table3_view` and
+    :func:`ranking_lines`, the table and its verdict as chapter 09 shows them.
 :mod:`~demolib.motifs.scan`
     site scanning (FIMO-style, our own numpy code, no numba): :func:`scan`,
     :func:`find_sites`, :class:`Hit`.
@@ -52,7 +53,7 @@ from .extraction import (
 )
 from .families import FAMILIES_FILE, family_of, match_table, matches_known
 from .scan import Hit, find_sites, scan
-from .table3 import table3_row
+from .table3 import PAPER_ORDER, clearly_above, method_columns, ranking_lines, table3_row, table3_view
 from .tomtom import Match, tomtom, tomtom_many
 from .warmup import warm_up
 from .windows import (
