@@ -19,7 +19,7 @@ import numpy as np
 
 from .architectures import ARCHITECTURES, ARCHS
 from .attribution import ATTRIBUTIONS
-from .data import DATA_DIR, Motif, Site, canonical_name, jaspar_motif, one_hot
+from .data import DATA_DIR, Motif, Site, canonical_name, jaspar_motif, known_tf, one_hot
 from .utils import torch_threads
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,6 +34,7 @@ __all__ = [
     "DashboardData",
     "arch_order",
     "check_methods",
+    "right_alone",
     "dashboard_data",
     "cached_classopt",
     "describe",
@@ -94,6 +95,9 @@ class DashboardData:
     label : int, optional
     seq_id : str, optional
     timings : dict step -> seconds
+    sites_source : {"scan", "given"}
+        Whether ``sites`` were found by the JASPAR scan or given by the
+        caller (the planted sites of a synthetic set).
     """
 
     tf: str
@@ -110,6 +114,7 @@ class DashboardData:
     label: int | None = None
     seq_id: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    sites_source: str = "scan"
 
     @property
     def saliency(self) -> dict[str, np.ndarray]:
@@ -204,7 +209,8 @@ def dashboard_data(
     methods = check_methods(methods)
     t = {}
     t0 = time.perf_counter()
-    motif = motif or jaspar_motif(tf)
+    motif = motif or jaspar_motif(known_tf(tf))
+    source = "given" if sites is not None else "scan"
     if sites is None:
         from .motifs import find_sites
 
@@ -212,7 +218,8 @@ def dashboard_data(
     t["sites"] = time.perf_counter() - t0
     archs = arch_order(models)
     X = one_hot(seq)
-    d = DashboardData(tf, seq, motif, list(sites), archs, methods, label=label, seq_id=seq_id, timings=t)
+    d = DashboardData(tf, seq, motif, list(sites), archs, methods, label=label, seq_id=seq_id, timings=t,
+                      sites_source=source)
     registered = [m for m in methods if m in ATTRIBUTIONS]
     with torch_threads(threads):
         for a in archs:
@@ -266,7 +273,8 @@ def cached_classopt(tf: str, arch: str, *, directory: str | Path | None = None, 
 def describe(d: DashboardData) -> str:
     """A few sentences about one dashboard, generated from its numbers (chapter 11).
 
-    Names the known sites the scan found, then per architecture its
+    Names the known sites (found by the scan, or given: "Planted" for a
+    synthetic set), then per architecture its
     P(bound), where its most salient window of the motif's width lies
     (:func:`demolib.motifs.saliency_window`) and whether it overlaps a site
     (:func:`demolib.motifs.window_overlaps`), and from where on the forward
@@ -286,8 +294,10 @@ def describe(d: DashboardData) -> str:
     k = d.motif.width
     site_text = ", ".join(f"bp {s.start}-{s.end - 1} ({'+' if s.strand > 0 else '-'})" for s in d.sites)
     out = [f"**{d.tf}, test sequence {d.seq_id}.** "
-           + (f"The scan finds {len(d.sites)} {d.motif.name} site(s): {site_text}." if d.sites
-              else f"The scan finds no {d.motif.name} site.")]
+           + (f"The scan finds {len(d.sites)} {d.motif.name} site(s): {site_text}." if d.sites_source == "scan" and d.sites
+              else f"The scan finds no {d.motif.name} site." if d.sites_source == "scan"
+              else f"{'Planted' if known_tf(d.tf) != d.tf else 'Known'} {d.motif.name} site(s): {site_text}." if d.sites
+              else f"No known {d.motif.name} site was given.")]
     for a in d.archs:
         parts = [f"P(bound) = {d.prob[a]:.3f}"]
         if a in d.saliency:
@@ -306,3 +316,34 @@ def describe(d: DashboardData) -> str:
         label = ARCHITECTURES[a].label if a in ARCHITECTURES else a
         out.append(f"- {label}: " + "; ".join(parts) + ".")
     return "\n".join(out)
+
+
+def right_alone(prob: Mapping[str, np.ndarray], arch: str, threshold: float = 0.5) -> np.ndarray:
+    """Positive sequences that ``arch`` calls bound while every other model does not (chapter 11).
+
+    The paper's NFYB case study is such a sequence: the CNN-RNN gets it right
+    and the other architectures fail.
+
+    Parameters
+    ----------
+    prob : dict arch -> np.ndarray, shape (N,)
+        P(bound) of each model on the same N positive sequences (at least two models).
+    arch : str
+        The model that has to be right (a key of ``prob``).
+    threshold : float
+        "Calls bound" means P(bound) > threshold; the others need P(bound) < threshold.
+
+    Returns
+    -------
+    np.ndarray, int64, shape (K,)
+        Indices of those sequences, largest margin first (``arch``'s
+        P(bound) minus the largest of the others'); ties by index.
+    """
+    if arch not in prob or len(prob) < 2:
+        raise ValueError(f"need P(bound) of {arch!r} and at least one other model, got {sorted(prob)}")
+    p = np.asarray(prob[arch], dtype=np.float64)
+    others = np.max([np.asarray(v, dtype=np.float64) for a, v in prob.items() if a != arch], axis=0)
+    if others.shape != p.shape:
+        raise ValueError(f"every model needs one P(bound) per sequence: {arch!r} has {p.shape}, others {others.shape}")
+    idx = np.flatnonzero((p > threshold) & (others < threshold))
+    return idx[np.lexsort((idx, -(p[idx] - others[idx])))].astype(np.int64)

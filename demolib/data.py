@@ -48,6 +48,7 @@ __all__ = [
     "DEEPBIND_TFS",
     "dataset_from_fasta",
     "canonical_name",
+    "known_tf",
     "load_dataset",
     "list_datasets",
     "make_synthetic",
@@ -795,6 +796,15 @@ def dataset_protocol(name: str) -> str:
 def _flat_counts(ds: Dataset) -> dict:
     c = ds.counts()
     return {f"{k}_{p}": v for k, d in c.items() for p, v in d.items()}
+
+
+def known_tf(dataset: str) -> str:
+    """The TF whose known motif a dataset's positives carry.
+
+    ``"synthetic-GATA1"`` -> ``"GATA1"`` (the planted motif); any other name
+    is returned as it is (``"MAFK"`` -> ``"MAFK"``).
+    """
+    return dataset.split("-", 1)[1] if dataset.startswith("synthetic-") else dataset
 
 
 def canonical_name(name: str) -> str:

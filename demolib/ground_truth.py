@@ -337,7 +337,7 @@ def benchmark(datasets: Sequence[str] = SYNTHETIC, archs: Sequence[str] = ARCHS,
             bar.set_postfix_str(f"{ds} {arch} {name}")
             if applicable(name, model):
                 gt = score_method(model, split, name, n=n, seed=seed, n_resamples=n_resamples)
-                tf = ds.split("-", 1)[1] if ds.startswith("synthetic-") else ds
+                tf = data.known_tf(ds)
                 rows.append({"dataset": ds, "tf": tf, "arch": arch, **gt.to_row(per_sequence)})
             bar.update(1)
     bar.close()

@@ -260,7 +260,7 @@ def run(datasets: Sequence[str] | None = None, archs: Sequence[str] | None = Non
                     t = time.perf_counter()
                     rows = cascade(model, X, name, seed=seed)
                     secs = round(time.perf_counter() - t, 1)
-                    tf = ds.split("-", 1)[1] if ds.startswith("synthetic-") else ds
+                    tf = data.known_tf(ds)
                     out += [{"dataset": ds, "tf": tf, "arch": arch, "method": name, "n": len(split), **r,
                              "seconds": secs} for r in rows]
                 bar.update(1)

@@ -64,7 +64,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from . import __version__
-from .data import ALPHABET, DATA_DIR, Motif, Site, jaspar_motif, load_dataset
+from .data import ALPHABET, DATA_DIR, Motif, Site, jaspar_motif, known_tf, load_dataset
 
 __all__ = [
     "FORMAT",
@@ -132,8 +132,7 @@ def sample_indices(n_positives: int, n: int = 200, seed: int = 0) -> np.ndarray:
 
 def motif_of(dataset: str) -> Motif:
     """The known JASPAR motif of a dataset (``synthetic-GATA1`` -> GATA1's)."""
-    tf = dataset.split("-", 1)[1] if dataset.startswith("synthetic-") else dataset
-    return jaspar_motif(tf)
+    return jaspar_motif(known_tf(dataset))
 
 
 def _sites(sites: Sequence[Site]) -> list[list[int]]:

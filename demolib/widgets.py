@@ -69,6 +69,12 @@ def _load_model(tf: str, arch: str) -> "nn.Module":
     return load_committed(tf, arch).model
 
 
+def _committed(tf: str, arch: str) -> bool:
+    from .train import committed_dir
+
+    return committed_dir(tf, arch).exists()
+
+
 class Loader:
     """Datasets, models, class-optimised PWMs and known sites, each loaded once.
 
@@ -80,6 +86,10 @@ class Loader:
         Default: the committed checkpoint (:func:`demolib.train.load_committed`).
     classopt : callable (tf, arch) -> np.ndarray (L, 4), optional
         Default :func:`demolib.dashboard.cached_classopt`.
+    available : callable (tf, arch) -> bool, optional
+        Whether ``model(tf, arch)`` exists.  Default: a committed checkpoint
+        exists when ``model`` is the default, else always True.  The
+        synthetic sets, for instance, have no committed RNN.
     """
 
     def __init__(
@@ -87,10 +97,12 @@ class Loader:
         dataset: Callable[[str], "Dataset"] | None = None,
         model: Callable[[str, str], "nn.Module"] | None = None,
         classopt: Callable[[str, str], np.ndarray] | None = None,
+        available: Callable[[str, str], bool] | None = None,
     ):
         self._dataset_fn = dataset or _load_dataset
         self._model_fn = model or _load_model
         self._classopt_fn = classopt or dashboard.cached_classopt
+        self._available_fn = available or (_committed if model is None else (lambda tf, arch: True))
         self._cache: dict[tuple, Any] = {}
 
     def _get(self, key: tuple, make: Callable[[], Any]) -> Any:
@@ -107,6 +119,10 @@ class Loader:
 
     def model(self, tf: str, arch: str) -> "nn.Module":
         return self._get(("model", tf, arch), lambda: self._model_fn(tf, arch).eval())
+
+    def available(self, tf: str, arch: str) -> bool:
+        """Whether ``tf`` has a model of architecture ``arch``."""
+        return self._get(("available", tf, arch), lambda: bool(self._available_fn(tf, arch)))
 
     def classopt(self, tf: str, arch: str) -> np.ndarray:
         return self._get(("classopt", tf, arch), lambda: np.asarray(self._classopt_fn(tf, arch)))
@@ -187,13 +203,20 @@ def render(state: DashboardState, loader: Loader | None = None) -> Figure:
     Returns
     -------
     Figure
-        A pyplot-free :class:`~matplotlib.figure.Figure`, 14 x (2 + 2.2 per
-        architecture) inches; ``fig.timings`` holds the seconds per step.
+        A pyplot-free :class:`~matplotlib.figure.Figure`
+        (:func:`demolib.plots.dashboard_size`); ``fig.timings`` holds the
+        seconds per step, ``fig.missing`` the selected architectures that
+        ``state.tf`` has no model of (not drawn).
     """
     loader = loader or default_loader()
     archs = dashboard.arch_order(state.archs)
     if not archs:
         return _message_figure("Select at least one architecture.")
+    missing = tuple(a for a in archs if not loader.available(state.tf, a))
+    archs = tuple(a for a in archs if a not in missing)
+    if not archs:
+        return _message_figure(f"{state.tf} has no model of the selected architectures "
+                               f"({', '.join(plots.ARCH_LABELS.get(a, a) for a in missing)}).")
     t0 = time.perf_counter()
     seq, seq_id = _sequence(loader, state.tf, state.index)
     models = {a: loader.model(state.tf, a) for a in archs}
@@ -205,6 +228,7 @@ def render(state: DashboardState, loader: Loader | None = None) -> Figure:
     t2 = time.perf_counter()
     fig = plots.dashboard(data, Figure(figsize=plots.dashboard_size(len(archs), len(data.map_methods))))
     fig.timings = {"load": t1 - t0, "compute": t2 - t1, "layout": time.perf_counter() - t2}
+    fig.missing = missing
     return fig
 
 
@@ -398,7 +422,10 @@ class FigureApp(widgets.VBox):
         self.figure = fig
         self.image.value = png
         self.seconds = time.perf_counter() - t0
-        self.status.value = f"<small>drawn in {self.seconds:.2f} s</small>"
+        missing = getattr(fig, "missing", ())
+        note = (f"; no model of {', '.join(plots.ARCH_LABELS.get(a, a) for a in missing)} for this data set"
+                if missing else "")
+        self.status.value = f"<small>drawn in {self.seconds:.2f} s{html.escape(note)}</small>"
 
 
 def _tf_dropdown(tfs: Sequence[str], tf: str | None) -> widgets.Dropdown:

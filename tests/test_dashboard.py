@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from demolib import dashboard
 from demolib.data import Site, jaspar_motif
@@ -44,3 +45,42 @@ def test_describe_edge_cases():
     d.attributions.clear()
     d.temporals.clear()
     assert dashboard.describe(d).splitlines()[1:] == ["- CNN: P(bound) = 0.970.", "- RNN: P(bound) = 0.800."]
+
+
+def test_right_alone_orders_by_margin_and_breaks_ties_by_index():
+    from demolib.dashboard import right_alone
+
+    prob = {"cnn-rnn": np.array([0.9, 0.6, 0.9, 0.4, 0.8, 0.7]),
+            "cnn": np.array([0.2, 0.1, 0.2, 0.1, 0.6, 0.3]),
+            "rnn": np.array([0.1, 0.3, 0.1, 0.0, 0.1, 0.1])}
+    # right alone: 0 (margin .7), 1 (.3), 2 (.7), 5 (.4); 3 is wrong itself, 4 has the CNN right too
+    assert right_alone(prob, "cnn-rnn").tolist() == [0, 2, 5, 1]
+    assert right_alone(prob, "cnn").tolist() == []
+    with pytest.raises(ValueError, match="at least one other"):
+        right_alone({"cnn": prob["cnn"]}, "cnn")
+    with pytest.raises(ValueError, match="one P\\(bound\\) per sequence"):
+        right_alone({"cnn": prob["cnn"], "rnn": prob["rnn"][:3]}, "cnn")
+
+
+def test_describe_names_given_sites_planted_for_synthetic_sets():
+    import dataclasses
+
+    f = np.r_[np.full(12, 0.2), np.full(18, 0.9)]
+    d = dataclasses.replace(_data([Site("MAFK", 4, 14, 1)], f), tf="synthetic-MAFK", sites_source="given")
+    assert dashboard.describe(d).splitlines()[0] == "**synthetic-MAFK, test sequence peak1.** Planted MAFK site(s): bp 4-13 (+)."
+    d = dataclasses.replace(d, tf="MAFK")
+    assert "Known MAFK site(s): bp 4-13 (+)." in dashboard.describe(d)
+    assert "No known MAFK site was given." in dashboard.describe(dataclasses.replace(d, sites=[]))
+
+
+def test_dashboard_data_records_where_the_sites_came_from():
+    import torch
+
+    from demolib.models import build_model, preset
+
+    torch.manual_seed(0)
+    models = {"cnn": build_model(preset("cnn", "small")).eval()}
+    seq = "ACGT" * 25 + "A"
+    assert dashboard.dashboard_data("MAFK", seq, models, methods=("saliency",)).sites_source == "scan"
+    given = dashboard.dashboard_data("synthetic-MAFK", seq, models, methods=("saliency",), sites=[Site("MAFK", 3, 13, 1)])
+    assert given.sites_source == "given" and given.motif.name == "MAFK" and given.sites == [Site("MAFK", 3, 13, 1)]

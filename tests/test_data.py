@@ -227,3 +227,9 @@ def test_jaspar_lookup():
     with pytest.raises(ValueError, match="did you mean"):
         data.jaspar_motif("MAFKK")
     assert len(data.load_jaspar()) == 879
+
+
+def test_known_tf():
+    from demolib.data import known_tf
+
+    assert known_tf("synthetic-GATA1") == "GATA1" and known_tf("MAFK") == "MAFK" and known_tf("ZBTB7A") == "ZBTB7A"

@@ -191,3 +191,28 @@ def test_dashboard_app_method_toggles_come_from_the_registry(loader):
     assert "dashboard:cnn:deeplift-shap" in labels and "dashboard:rnn:deeplift-shap" in labels
     na = {ax.get_label(): ax for ax in app.figure.axes}["dashboard:rnn:deeplift-shap"]
     assert any(t.get_text().startswith("not applicable: ") for t in na.texts)
+
+
+def test_render_skips_architectures_a_dataset_lacks(datasets, tiny_models):
+    """Synthetic sets have no committed RNN: the dashboard draws the others and says which it left out."""
+    rng = np.random.default_rng(0)
+    loader = widgets.Loader(dataset=lambda tf: datasets[tf], model=lambda tf, arch: tiny_models[tf, arch],
+                            classopt=lambda tf, arch: rng.dirichlet(np.full(4, 0.4), size=L),
+                            available=lambda tf, arch: not (tf == "MAFK" and arch == "rnn"))
+    fig = widgets.render(widgets.DashboardState("MAFK", plots.ARCH_ORDER, 0), loader)
+    assert fig.missing == ("rnn",)
+    assert not any(ax.get_label().startswith("dashboard:rnn:") for ax in fig.axes)
+    assert "dashboard:cnn-rnn:temporal" in panels(fig)
+    fig = widgets.render(widgets.DashboardState("POU5F1", plots.ARCH_ORDER, 0), loader)
+    assert fig.missing == () and "dashboard:rnn:saliency" in panels(fig)
+    fig = widgets.render(widgets.DashboardState("MAFK", ("rnn",), 0), loader)
+    assert "no model" in fig.texts[0].get_text() and "RNN" in fig.texts[0].get_text()
+    app = widgets.dashboard_app(("MAFK", "POU5F1"), loader=loader)
+    assert "no model of RNN for this data set" in app.status.value
+    app.controls["tf"].value = "POU5F1"
+    assert "no model" not in app.status.value
+
+
+def test_default_loader_availability_is_the_committed_checkpoints():
+    loader = widgets.Loader()
+    assert loader.available("MAFK", "rnn") and not loader.available("synthetic-NFYB", "rnn")

@@ -79,14 +79,9 @@ def committed() -> list[tuple[str, str]]:
     return out
 
 
-def known_tf(dataset: str) -> str:
-    """The TF whose motif a dataset's positives carry (synthetic-GATA1 -> GATA1)."""
-    return dataset.split("-", 1)[1] if dataset.startswith("synthetic-") else dataset
-
-
 def width(dataset: str) -> int:
     """Motif width k for extraction: 10, or the known JASPAR motif's width if wider."""
-    return max(10, data.jaspar_motif(known_tf(dataset)).width)
+    return max(10, data.jaspar_motif(data.known_tf(dataset)).width)
 
 
 def performance() -> None:
@@ -179,7 +174,7 @@ def table3(force: bool = False, methods: list[str] | None = None) -> None:
     todo = [(tf, a) for tf, a in committed() if tf != "synthetic-grammar"]
     for tf, arch in tqdm(todo, desc="table 3"):
         ck = train.load_committed(tf, arch)
-        tfname, k = known_tf(tf), width(tf)
+        tfname, k = data.known_tf(tf), width(tf)
         pos = data.load_dataset(tf).test.positives()
         for method in methods:
             if (tf, arch, method) in keep or not motifs.applicable(method, ck.model):
