@@ -40,6 +40,11 @@ __all__ = ["Job", "make_jobs", "deepbind_pairs", "job_dataset", "train_config_fo
 #: Where ``make checkpoints`` writes the committed table (``benchmark.json``, ``.csv``, ``.png``).
 RESULTS_DIR = data.DATA_DIR / "results" / "benchmark"
 
+#: Datasets whose ``<TF>-<arch>-<size>`` checkpoints are the chapters' models, trained with each
+#: architecture's own defaults (chapter 05).  Their benchmark models, trained with the common step
+#: budget like every other TF's, live beside them as ``<TF>-<arch>-<size>-benchmark``.
+CHAPTER_DATASETS = ("MAFK", "POU5F1")
+
 #: Baseline models compared with the networks (label -> results key).
 BASELINES = {"pwm": "JASPAR PWM scan", "kmer": "k-mer LR"}
 
@@ -69,8 +74,10 @@ class Job:
 
     @property
     def key(self) -> str:
-        """Checkpoint directory name, e.g. ``MYC-cnn-medium``."""
-        return f"{self.dataset}-{self.arch}-{self.size}"
+        """Checkpoint directory name, e.g. ``MYC-cnn-medium`` (``MAFK-cnn-medium-benchmark``
+        for the datasets whose plain key holds a chapter's model: :data:`CHAPTER_DATASETS`)."""
+        key = f"{self.dataset}-{self.arch}-{self.size}"
+        return f"{key}-benchmark" if self.dataset in CHAPTER_DATASETS and not self.train_path else key
 
     @property
     def tf(self) -> str:
