@@ -5,6 +5,13 @@ multi-panel :func:`dashboard`) and returns the Axes or Figure; nothing here
 calls ``plt.show()``.  Only the object API of matplotlib is used; pyplot is
 touched only to make a new figure when none is given.
 
+One figure style for the book (issue 12): :func:`use_book_style` (called in
+every chapter's setup cell) sets fonts of at least :data:`MIN_FONTSIZE` pt and
+makes the inline PNGs :data:`DPI`-dpi images shown at their printed size; every
+function here sizes its figure to at most :data:`COLUMN_WIDTH` inches (the
+measured page column, :data:`COLUMN_PX`), writes no text under 8 pt, gives every
+heat strip a colour scale and thins ticks that would overlap.
+
 One nucleotide colour scheme everywhere: :data:`COLORS` (ACGT).  Temporal
 output scores use one diverging colormap, :data:`TEMPORAL_CMAP`: blue =
 negative prediction, red = positive, white at probability 0.5.
@@ -32,7 +39,8 @@ from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import Locator, MaxNLocator
+from matplotlib.transforms import offset_copy
 
 from .architectures import ARCHITECTURES, ARCHS
 from .dashboard import arch_order as _arch_order
@@ -44,6 +52,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .dashboard import DashboardData
 
 __all__ = [
+    "COLUMN_WIDTH",
+    "DPI",
+    "MIN_FONTSIZE",
+    "use_book_style",
     "COLORS",
     "TEMPORAL_CMAP",
     "ARCH_ORDER",
@@ -89,17 +101,154 @@ ARCH_ORDER = ARCHS
 ARCH_LABELS = {name: a.label for name, a in ARCHITECTURES.items()}
 
 _LETTER_WIDTH = 0.95  # logomaker's default glyph width
-_SMALL = 7  # font size of dense labels
+
+
+# --------------------------------------------------------------------------
+# The book's figure style
+# --------------------------------------------------------------------------
+SCREEN_DPI = 96
+"""CSS pixels per inch: a browser shows an image of ``w`` CSS px as ``w / 96`` inches."""
+
+COLUMN_PX = 688
+"""Width of the book's output column in CSS px, measured (issue 12).
+
+Built with ``jupyter-book build . --path-output /tmp/jb-style`` and opened
+in headless Chromium (playwright, viewport 1280 x 900, as
+``tests/test_book.py`` drives it): ``article.bd-article`` is 752 px wide
+with 2 x 32 px padding, so ``.cell_output`` is 688 px = 7.17 in.  At a
+1440 px or wider viewport the column is 790 px (8.2 in).
+"""
+
+COLUMN_WIDTH = 7.0
+"""Widest figure of the book, inches: the 688 px (7.17 in) column with a small margin."""
+
+DPI = 2 * SCREEN_DPI
+"""Resolution of the book's PNGs (192 dpi): two pixels per CSS pixel (a HiDPI "retina" image)."""
+
+MIN_FONTSIZE = 8.0
+"""No text of a figure is smaller (points, at the displayed size)."""
+
+BOOK_RC: dict = {
+    "figure.figsize": (COLUMN_WIDTH, 3.0),
+    "figure.dpi": SCREEN_DPI,
+    "savefig.dpi": DPI,
+    "savefig.pad_inches": 0.02,  # the inline backend crops to the drawn content plus this margin
+    "font.size": 9.0,
+    "axes.titlesize": 9.0,
+    "axes.labelsize": 9.0,
+    "xtick.labelsize": MIN_FONTSIZE,
+    "ytick.labelsize": MIN_FONTSIZE,
+    "legend.fontsize": MIN_FONTSIZE,
+    "legend.title_fontsize": MIN_FONTSIZE,
+    "figure.titlesize": 10.0,
+    "figure.labelsize": 9.0,
+}
+"""matplotlib rcParams of :func:`use_book_style` (every font size >= :data:`MIN_FONTSIZE`)."""
+
+_SMALL = MIN_FONTSIZE  # font size of dense labels (tick labels, site labels, colour scales)
+
+
+def use_book_style() -> None:
+    """Draw every following figure in the book's style (call once, in a chapter's setup cell).
+
+    - matplotlib rcParams :data:`BOOK_RC`: default figure width
+      :data:`COLUMN_WIDTH` (the page column), font sizes of at least
+      :data:`MIN_FONTSIZE` points, files saved at :data:`DPI`;
+    - under IPython (a notebook), the inline backend's PNGs become "retina"
+      PNGs: drawn at ``2 x figure.dpi`` = :data:`DPI` (``figure.dpi`` is
+      :data:`SCREEN_DPI`) and stored with a display width of half their
+      pixels, so the browser shows a figure of ``w`` inches as ``96 w`` CSS px
+      (its printed size: an 8-pt label is shown at 8 pt) instead of shrinking
+      a wide image into the column.
+
+    The plotting functions of this module size their own figures to the
+    column; figures a chapter makes itself should be at most
+    ``COLUMN_WIDTH`` wide (``plt.subplots(figsize=(plots.COLUMN_WIDTH, h))``
+    or no ``figsize`` at all).  Idempotent; outside IPython only the rcParams
+    change.  Call it after ``%matplotlib inline``.
+    """
+    import sys
+
+    import matplotlib
+
+    matplotlib.rcParams.update(BOOK_RC)
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return
+    from IPython.core.pylabtools import select_figure_formats
+    from matplotlib_inline.config import InlineBackend
+
+    cfg = InlineBackend.instance(parent=shell)
+    # remembered by the inline backend (a later %matplotlib inline keeps it) ...
+    cfg.set_trait("figure_formats", {"retina"})
+    # ... and in force now
+    select_figure_formats(shell, {"retina"}, **cfg.print_figure_kwargs)
 
 
 # --------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------
 def _new_ax(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    """``ax``, or the Axes of a new constrained-layout figure at most :data:`COLUMN_WIDTH` wide."""
     if ax is not None:
         return ax
-    _, ax = plt.subplots(figsize=figsize)
+    _, ax = plt.subplots(figsize=_fit(*figsize), layout="constrained")
     return ax
+
+
+def _fit(width: float, height: float) -> tuple[float, float]:
+    """A figure size no wider than the page column."""
+    return (min(float(width), COLUMN_WIDTH), float(height))
+
+
+class _PositionLocator(Locator):
+    """Ticks at multiples of ``step`` positions, thinned to every 2nd, 5th, 10th ... multiple
+    where the labels would otherwise crowd (matplotlib's ``Axis.get_tick_space``: about one
+    label per three font heights)."""
+
+    def __init__(self, step: int):
+        self.step = int(step)
+
+    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:
+        lo, hi = sorted((vmin, vmax))
+        room = max(self.axis.get_tick_space() if self.axis is not None else 10, 1)
+        for m in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000):
+            k = self.step * m
+            if (hi - lo) / k <= room:
+                break
+        return np.arange(np.ceil(lo / k) * k, hi + 1e-9, k)
+
+    def __call__(self) -> np.ndarray:
+        return self.tick_values(*self.axis.get_view_interval())
+
+
+def _auto_ticks(ax: Axes) -> None:
+    """Integer position ticks on x, as many as fit without the labels touching."""
+    ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10], integer=True, min_n_ticks=2))
+
+
+def _scale_bar(ax: Axes, im, *, cax: Axes | None = None, y0: float = 0.0, height: float = 1.0,
+               ticks: Sequence[float] | None = None, label: str | None = None):
+    """A thin colour scale for the image ``im`` of ``ax``: in ``cax``, or in an inset just right of
+    ``ax`` spanning axes-fraction ``[y0, y0 + height]`` (an inset is not one of ``fig.axes`` and
+    takes no width from the plot, so stacked rows stay aligned)."""
+    if cax is None:
+        cax = ax.inset_axes([1.012, y0, 0.012, height])
+        cax.set_label("<colorbar>")
+    cb = ax.get_figure().colorbar(im, cax=cax)
+    if ticks is not None:
+        cb.set_ticks(list(ticks), labels=[_num(t) for t in ticks])
+    cb.ax.tick_params(labelsize=_SMALL, length=2, pad=1.5)
+    cb.outline.set_linewidth(0.5)
+    if label:
+        cb.set_label(label, fontsize=_SMALL)
+    return cb
+
+
+def _num(v: float) -> str:
+    """A short tick label: 0, 0.5, 1, 0.031, 1.2e-05."""
+    return "0" if v == 0 else f"{v:.2g}"
 
 
 def _as_pwm(pwm: np.ndarray, name: str = "pwm") -> np.ndarray:
@@ -349,7 +498,7 @@ def logo(
     H = logo_heights(pwm, information)
     ax = _new_ax(ax, (max(2.0, 0.35 * len(H)), 1.8))
     draw_letters(ax, H, x0=x0, engine=engine)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=min(len(H), 10)))
+    _auto_ticks(ax)
     if information:
         ax.set_ylim(0, 2)
         ax.set_yticks([0, 1, 2])
@@ -394,8 +543,9 @@ def gradient_logo(
     if g.shape != xx.shape:
         raise ValueError(f"gradient {g.shape} and x {xx.shape} must have the same shape")
     H = (g * xx).T
-    ax = _new_ax(ax, (14, 1.8))
+    ax = _new_ax(ax, (COLUMN_WIDTH, 1.8))
     draw_letters(ax, H, x0=x0, engine=engine)
+    _auto_ticks(ax)
     _style_logo(ax, "grad x input", title)
     return ax
 
@@ -404,12 +554,13 @@ def gradient_logo(
 # Saliency and temporal heatmaps
 # --------------------------------------------------------------------------
 def _position_ticks(ax: Axes, L: int, step: int | None = 10) -> None:
-    """x ticks every ``step`` positions; none for step 0/None (ticks are the
-    most expensive part of a dashboard: each is two lines and a text)."""
+    """x ticks every ``step`` positions (every 2nd, 5th ... multiple where the
+    labels would crowd); none for step 0/None (ticks are the most expensive
+    part of a dashboard: each is two lines and a text)."""
     if not step:
         ax.set_xticks([])
         return
-    ax.set_xticks(np.arange(0, L, step))
+    ax.xaxis.set_major_locator(_PositionLocator(step))
     ax.tick_params(axis="x", labelsize=_SMALL)
 
 
@@ -433,6 +584,25 @@ def _site_labels(sites: Sequence[Site]) -> list[tuple[int, str]]:
     return out
 
 
+def _draw_site_labels(ax: Axes, sites: Sequence[Site], y: float, L: int) -> None:
+    """The labels of :func:`_site_labels` above the site boxes at height ``y`` (data units).
+
+    A label that would run into the one before it (estimated from its length at
+    :data:`MIN_FONTSIZE` and the axes' width) is joined to it instead, so no
+    two labels overlap."""
+    fig = ax.get_figure()
+    width_in = max(ax.get_position().width * fig.get_figwidth(), 1e-3)
+    per_char = 0.62 * _SMALL / 72 * L / width_in  # data units per character
+    placed: list[list] = []  # [x, text]
+    for x, text in _site_labels(sites):
+        if placed and x - 0.5 < placed[-1][0] + per_char * (len(placed[-1][1]) + 1):
+            placed[-1][1] += "; " + text
+        else:
+            placed.append([x - 0.5, text])
+    for x, text in placed:
+        ax.text(x, y, text, fontsize=_SMALL, va="bottom", ha="left", clip_on=False)
+
+
 def saliency_map(
     seq: str,
     per_position: np.ndarray,
@@ -443,8 +613,10 @@ def saliency_map(
     cmap: str | None = None,
     letters: bool = True,
     tick_step: int | None = 10,
+    colorbar: bool | Axes = True,
+    scale_label: str | None = None,
 ) -> Axes:
-    """Saliency over a sequence: one heatmap row above the sequence's letters.
+    """Saliency over a sequence: one heatmap row above the sequence's letters, with its colour scale.
 
     Parameters
     ----------
@@ -466,6 +638,13 @@ def saliency_map(
         by :data:`COLORS` (drawn as four compound paths, not 101 texts).
     tick_step : int or None
         Position ticks every ``tick_step`` bp; none for 0/None.
+    colorbar : bool or Axes
+        The colour scale (ticks at 0 and the maximum, or at -max, 0, max for
+        signed values): into the given Axes, or (True) into a thin inset just
+        right of the heatmap row (not one of ``fig.axes``; it takes no width
+        from the row).  False: none.
+    scale_label : str, optional
+        Label of the colour scale.
 
     Returns
     -------
@@ -474,14 +653,15 @@ def saliency_map(
     s = np.asarray(per_position, dtype=np.float64).ravel()
     if len(s) != len(seq):
         raise ValueError(f"per_position has {len(s)} values for a sequence of {len(seq)} bp")
-    ax = _new_ax(ax, (14, 0.9))
+    ax = _new_ax(ax, (COLUMN_WIDTH, 0.9))
     if s.size and s.min() < 0:
         m = float(np.abs(s).max()) or 1.0
-        norm, cm = Normalize(-m, m), cmap or SIGNED_CMAP
+        norm, cm, ticks = Normalize(-m, m), cmap or SIGNED_CMAP, (-m, 0.0, m)
     else:
-        norm, cm = Normalize(0.0, float(s.max(initial=0.0)) or 1.0), cmap or SALIENCY_CMAP
-    ax.imshow(s[None, :], aspect="auto", cmap=cm, norm=norm, interpolation="nearest", origin="lower",
-              extent=(-0.5, len(s) - 0.5, 0.0, 1.0))
+        m = float(s.max(initial=0.0)) or 1.0
+        norm, cm, ticks = Normalize(0.0, m), cmap or SALIENCY_CMAP, (0.0, m)
+    im = ax.imshow(s[None, :], aspect="auto", cmap=cm, norm=norm, interpolation="nearest", origin="lower",
+                   extent=(-0.5, len(s) - 0.5, 0.0, 1.0))
     lo = -1.0 if letters else 0.0
     if letters:
         _sequence_letters(ax, seq, -0.92, 0.84)
@@ -492,10 +672,12 @@ def saliency_map(
     for site in sites or ():
         ax.add_patch(Rectangle((site.start - 0.5, lo), site.end - site.start, 1.0 - lo, fill=False,
                                edgecolor="black", linewidth=1.2, gid="site", clip_on=False))
-    for x, text in _site_labels(sites or ()):
-        ax.text(x - 0.5, 1.04, text, fontsize=6, va="bottom", ha="left", clip_on=False)
+    _draw_site_labels(ax, sites or (), 1.04, len(s))
+    if colorbar is not False and colorbar is not None:
+        _scale_bar(ax, im, cax=colorbar if isinstance(colorbar, Axes) else None, y0=-lo / (1.0 - lo),
+                   height=1.0 / (1.0 - lo), ticks=ticks, label=scale_label)
     if title:
-        ax.set_title(title, fontsize=9, loc="left", pad=9 if sites else 4)
+        ax.set_title(title, fontsize=9, loc="left", pad=12 if sites else 4)
     return ax
 
 
@@ -505,11 +687,11 @@ def temporal_heatmap(
     seq: str | None = None,
     ax: Axes | None = None,
     *,
-    colorbar: bool | Axes = False,
+    colorbar: bool | Axes = True,
     title: str | None = None,
     tick_step: int | None = 10,
 ) -> Axes:
-    """Temporal output scores of a recurrent model as two heatmap rows.
+    """Temporal output scores of a recurrent model as two heatmap rows, with their colour scale.
 
     Parameters
     ----------
@@ -521,7 +703,9 @@ def temporal_heatmap(
         Drawn under the rows, one coloured letter per position.
     ax : Axes, optional
     colorbar : bool or Axes
-        Add a colorbar (into the given Axes, if one is given).
+        Add a colorbar "P(bound)" 0..1: into the given Axes, or (True) beside
+        the rows (one more Axes of the figure).  False: none (e.g. rows that
+        share another row's colorbar).
     title : str, optional
     tick_step : int or None
         Position ticks every ``tick_step`` bp; none for 0/None.
@@ -536,7 +720,7 @@ def temporal_heatmap(
     b = np.asarray(backward, dtype=np.float64).ravel()
     if f.shape != b.shape:
         raise ValueError(f"forward {f.shape} and backward {b.shape} must have the same length")
-    ax = _new_ax(ax, (14, 1.0))
+    ax = _new_ax(ax, (COLUMN_WIDTH, 1.0))
     im = ax.imshow(np.stack([b, f]), aspect="auto", cmap=TEMPORAL_CMAP, vmin=0.0, vmax=1.0, origin="lower",
                    interpolation="nearest", extent=(-0.5, len(f) - 0.5, -0.5, 1.5))
     ax.set_yticks([0, 1])
@@ -557,8 +741,8 @@ def temporal_heatmap(
         else:
             cb = fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01)
         cb.set_ticks([0, 0.5, 1])
-        cb.ax.tick_params(labelsize=6)
-        cb.set_label("P(bound)", fontsize=6)
+        cb.ax.tick_params(labelsize=_SMALL)
+        cb.set_label("P(bound)", fontsize=_SMALL)
     if title:
         ax.set_title(title, fontsize=9, loc="left")
     return ax
@@ -600,7 +784,7 @@ def classopt_logo(
     Axes
     """
     p = _as_pwm(pwm)
-    ax = _new_ax(ax, (14 if not window_only else max(2.0, 0.35 * (k or 10)), 1.6))
+    ax = _new_ax(ax, (COLUMN_WIDTH if not window_only else max(2.0, 0.35 * (k or 10)), 1.6))
     if k:
         k = min(int(k), len(p))
     start = max_ic_window(p, k) if k else None
@@ -639,10 +823,13 @@ def learning_curves(
     -------
     Axes
         The loss axes; the AUROC twin (right y axis) is the figure's Axes
-        labelled ``"valid AUROC"``.
+        labelled ``"valid AUROC"``.  Its legend names the runs (colours) and
+        the two line styles (solid: train loss, dashed: valid AUROC).
     """
+    from matplotlib.lines import Line2D
+
     runs = dict(history) if isinstance(history, Mapping) else {"": history}
-    ax = _new_ax(ax, (5, 3))
+    ax = _new_ax(ax, (4.5, 3))
     ax2 = ax.twinx()
     for i, (label, h) in enumerate(runs.items()):
         color = f"C{i}"
@@ -652,10 +839,20 @@ def learning_curves(
                  label=f"{label} valid AUROC".strip())
     ax.set_xlabel("epoch")
     ax.set_ylabel("train loss (solid)")
-    ax2.set_ylabel("valid AUROC", rotation=270, labelpad=12)
+    ax2.set_ylabel("valid AUROC (dashed)", rotation=270, labelpad=12)
     ax2.set_label("valid AUROC")
-    if len(runs) > 1:
-        ax.legend(*ax.get_legend_handles_labels(), fontsize=7, loc="center right")
+    named = [label for label in runs if label]
+    style = "0.25" if named else "C0"
+    colours = [Line2D([], [], color=f"C{i}", label=label) for i, label in enumerate(runs) if label]
+    styles = [Line2D([], [], color=style, label="train loss"),
+              Line2D([], [], color=style, linestyle="--", label="valid AUROC")]
+    ncols = max(len(colours), len(styles))
+    # legend rows: the runs' colours, then the line styles (matplotlib fills a legend column by column)
+    handles = [h for c in range(ncols) for h in (colours[c:c + 1] + styles[c:c + 1])]
+    # under the x label (30 pt below the axes), where it hides no curve
+    below = offset_copy(ax.transAxes, fig=ax.get_figure(), y=-30, units="points")
+    ax2.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below,
+               ncols=ncols, fontsize=_SMALL, frameon=False, handlelength=1.8, columnspacing=1.0)
     if title:
         ax.set_title(title)
     return ax
@@ -676,6 +873,8 @@ def benchmark_auroc(rows: Sequence[Mapping], ax: Axes | None = None, *, metric: 
     -------
     Figure
     """
+    import textwrap
+
     import pandas as pd
     import seaborn as sns
 
@@ -688,7 +887,7 @@ def benchmark_auroc(rows: Sequence[Mapping], ax: Axes | None = None, *, metric: 
     df["model name"] = df["model"].map(names)
     df = df[df["model"].isin(order)].assign(rank=lambda d: d["model"].map(order.index))
     df = df.sort_values(["dataset", "rank"], kind="stable")  # x follows this order
-    ax = _new_ax(ax, (6.3, 3.6))
+    ax = _new_ax(ax, (COLUMN_WIDTH, 3.6))
     sns.lineplot(data=df, x="model name", y=metric, units="dataset", estimator=None, hue="dataset",
                  marker="o", linewidth=0.9, markersize=4, alpha=0.8, sort=False, ax=ax,
                  hue_order=sorted(df["dataset"].unique()))
@@ -696,7 +895,10 @@ def benchmark_auroc(rows: Sequence[Mapping], ax: Axes | None = None, *, metric: 
                   errorbar=("ci", 95), markers="D", linestyles="-", ax=ax, label="mean (95% CI)", seed=0)
     ax.set_xlabel("")
     ax.set_ylabel(f"test {metric.upper()}")
-    ax.legend(fontsize=8, ncol=2, bbox_to_anchor=(1.01, 1), loc="upper left", frameon=False)
+    ax.set_xticks(ax.get_xticks(), [textwrap.fill(t.get_text(), 9) for t in ax.get_xticklabels()])  # 2 lines
+    n_entries = df["dataset"].nunique() + 1
+    ax.legend(fontsize=_SMALL, ncol=1 if n_entries <= 12 else 2, bbox_to_anchor=(1.01, 1), loc="upper left",
+              frameon=False)
     return ax.figure
 
 
@@ -720,7 +922,7 @@ def small_set_curve(rows: Sequence[Mapping], *, threshold: float | None = None) 
     df = pd.DataFrame(list(rows))
     df["architecture"] = df["arch"].map(ARCH_LABELS)
     tfs = list(dict.fromkeys(df["tf"]))
-    fig, axes = plt.subplots(1, len(tfs), figsize=(6.3, 2.8), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(tfs), figsize=_fit(6.3, 2.8), sharey=True, squeeze=False, layout="constrained")
     hue_order = [ARCH_LABELS[a] for a in ARCH_ORDER if a in set(df["arch"])]
     for ax, tf in zip(axes[0], tfs):
         sub = df[df["tf"] == tf]
@@ -729,18 +931,17 @@ def small_set_curve(rows: Sequence[Mapping], *, threshold: float | None = None) 
         sns.stripplot(data=sub, x="n_peaks", y="auroc", hue="architecture", hue_order=hue_order, native_scale=True,
                       dodge=False, size=3, alpha=0.5, jitter=0.02, ax=ax, legend=False)
         if threshold is not None:
-            ax.axhline(threshold, color="0.4", lw=0.8, ls=":")
+            ax.axhline(threshold, color="0.4", lw=0.8, ls=":", label=f"target {threshold:g}")
         ax.set_xscale("log")
         ax.set_xticks(sorted(sub["n_peaks"].unique()), [f"{n:,}" for n in sorted(sub["n_peaks"].unique())])
         ax.minorticks_off()
         ax.set_title(tf, fontsize=9)
         ax.set_xlabel("peaks")
         ax.set_ylabel("test AUROC")
-    leg = axes[0, -1].get_legend()
-    if leg is not None:
-        leg.set_title(None)
-        sns.move_legend(axes[0, -1], "lower right", fontsize=8, frameon=False)
-    fig.tight_layout()
+    last = axes[0, -1]
+    if last.get_legend() is not None:  # the architectures, and the dotted target line
+        handles, labels = last.get_legend_handles_labels()
+        last.legend(handles, labels, loc="lower right", fontsize=_SMALL, frameon=False)
     return fig
 
 
@@ -766,7 +967,7 @@ def roc_curves(curves: Mapping[str, tuple], ax: Axes | None = None, *, title: st
     ax.set_aspect("equal")
     ax.set_xlabel("false positive rate")
     ax.set_ylabel("true positive rate")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=_SMALL, loc="lower right")
     if title:
         ax.set_title(title)
     return ax
@@ -782,6 +983,7 @@ def auroc_bars(table: Mapping[str, Mapping[str, float]], ax: Axes | None = None,
     ax : Axes, optional
     title : str, optional
     ylim : (float, float)
+        AUROC range of the bars (the axis goes 20% higher, for the bars' labels).
 
     Returns
     -------
@@ -789,18 +991,18 @@ def auroc_bars(table: Mapping[str, Mapping[str, float]], ax: Axes | None = None,
     """
     tfs = list(table)
     archs = list(_arch_order(dict.fromkeys(a for t in tfs for a in table[t])))
-    ax = _new_ax(ax, (1.2 + 1.2 * len(tfs), 3))
+    ax = _new_ax(ax, (1.6 + 1.4 * len(tfs), 3))
     w = 0.8 / max(len(archs), 1)
     for i, a in enumerate(archs):
         xs = [j + (i - (len(archs) - 1) / 2) * w for j, t in enumerate(tfs) if a in table[t]]
         ys = [table[t][a] for t in tfs if a in table[t]]
         bars = ax.bar(xs, ys, width=w, label=ARCH_LABELS.get(a, a), color=f"C{i}")
-        ax.bar_label(bars, fmt="%.3f", fontsize=6, padding=1)
+        ax.bar_label(bars, fmt="%.3f", fontsize=_SMALL, padding=2, rotation=90)  # upright labels crowd
     ax.set_xticks(range(len(tfs)))
     ax.set_xticklabels(tfs)
-    ax.set_ylim(*ylim)
+    ax.set_ylim(ylim[0], ylim[1] + 0.2 * (ylim[1] - ylim[0]))  # room for the labels of the highest bars
     ax.set_ylabel("test AUROC")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=_SMALL, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     if title:
         ax.set_title(title)
     return ax
@@ -813,14 +1015,22 @@ def _label_text(label: int | None) -> str:
     return {1: "bound", 0: "unbound"}.get(label, "") if label is not None else ""
 
 
+# Dashboard geometry, inches: the height of each kind of row, and of the bands between rows
+_DASH_ROW = {"motif": 0.62, "classopt": 0.62, "map": 0.40, "temporal": 0.40, "n/a": 0.30}
+_DASH_TITLE, _DASH_SITES, _DASH_TICKS, _DASH_TOP, _DASH_BOTTOM = 0.25, 0.14, 0.20, 0.30, 0.06
+_DASH_LEFT, _DASH_RIGHT, _DASH_CBAR_GAP, _DASH_CBAR = 0.70, 0.62, 0.08, 0.08
+
+
 def dashboard_size(n_archs: int, n_maps: int = 1) -> tuple[float, float]:
-    """Figure size of the dashboard in inches: 14 x (2 + (2.2 + 0.7 (n_maps - 1)) per architecture).
+    """Figure size of the dashboard in inches: :data:`COLUMN_WIDTH` x (1.5 + (2.3 + 0.75 (n_maps - 1)) per architecture).
 
     ``n_maps`` is the number of per-position attribution rows per model
     (``DashboardData.map_methods``); the default dashboard has one (saliency).
+    The rows fill whatever height the figure has; this one gives them their
+    natural heights for the paper's layout.
     """
-    per_arch = 2.2 + 0.7 * max(int(n_maps) - 1, 0)
-    return (14.0, 2.0 + per_arch * max(int(n_archs), 1))
+    per_arch = 2.3 + 0.75 * max(int(n_maps) - 1, 0)
+    return (COLUMN_WIDTH, 1.5 + per_arch * max(int(n_archs), 1))
 
 
 def _row_label(label: str) -> str:
@@ -830,16 +1040,23 @@ def _row_label(label: str) -> str:
     return label[:1].lower() + label[1:] if first[1:] == first[1:].lower() else label
 
 
-def _not_applicable(ax: Axes, reason: str, title: str) -> None:
-    """An empty panel that says why a method is not shown for this model (the reason wrapped to the width)."""
+def _not_applicable_text(reason: str, width_in: float) -> str:
+    """"not applicable: <reason>" wrapped to lines that fit ``width_in`` inches at :data:`MIN_FONTSIZE`."""
     import textwrap
 
+    chars = max(int(width_in * 72 / (0.53 * _SMALL)) - 2, 20)  # DejaVu Sans: about 0.5 em per character
+    return textwrap.fill(f"not applicable: {reason}", chars)
+
+
+def _not_applicable(ax: Axes, reason: str, title: str) -> None:
+    """An empty panel that says why a method is not shown for this model (the reason wrapped to the width)."""
     ax.set_xticks([])
     ax.set_yticks([])
     for side in ax.spines.values():
         side.set_color("0.8")
-    ax.text(0.005, 0.5, textwrap.fill(f"not applicable: {reason}", 190), transform=ax.transAxes, ha="left",
-            va="center", fontsize=6, color="0.3", gid="not-applicable")
+    text = _not_applicable_text(reason, ax.get_position().width * ax.get_figure().get_figwidth())
+    ax.text(0.005, 0.5, text, transform=ax.transAxes, ha="left", va="center", fontsize=_SMALL, color="0.3",
+            gid="not-applicable")
     ax.set_title(title, fontsize=9, loc="left")
 
 
@@ -891,31 +1108,49 @@ def dashboard(
         fig = plt.figure(figsize=dashboard_size(len(data.archs), len(data.map_methods)))
     else:
         fig.clear()
-    # (arch, panel, kind, height): kind is "motif", "classopt", "map", "n/a" or "temporal"
-    rows: list[tuple[str, str, str, float]] = [("-", "motif", "motif", 1.1)]
+    # (arch, panel, kind): kind is "motif", "classopt", "map", "n/a" or "temporal"
+    rows: list[tuple[str, str, str]] = [("-", "motif", "motif")]
     for a in data.archs:
         if a in data.classopt:
-            rows.append((a, "classopt", "classopt", 1.0))
+            rows.append((a, "classopt", "classopt"))
         for name, spec in ATTRIBUTIONS.items():
             if a in data.attributions.get(name, {}):
-                rows.append((a, name, "map", 0.5))
+                rows.append((a, name, "map"))
             elif a in data.temporals.get(name, {}):
-                rows.append((a, name, "temporal", 0.55))
+                rows.append((a, name, "temporal"))
             elif spec.kind == "attribution" and a in data.not_applicable.get(name, {}):
-                rows.append((a, name, "n/a", 0.4))
-    gs = GridSpec(len(rows), 2, figure=fig, height_ratios=[r[3] for r in rows], width_ratios=[1, 0.012],
-                  hspace=0.9, wspace=0.01, left=0.06, right=0.95, top=1 - 0.45 / fig.get_figheight(),
-                  bottom=0.35 / fig.get_figheight())
+                rows.append((a, name, "n/a"))
     L = len(data.seq)
     k = data.motif.width
     # Position ticks (costly: each is two lines and a text) on one row per architecture:
-    # its last per-position map, or its last row when there is none.
+    # its last per-position map, or its last row when there is none; and on the motif.
     ticked: dict[str, tuple[str, str]] = {}
-    for a, panel, kind, _ in rows[1:]:
+    for a, panel, kind in rows[1:]:
         if kind == "map" or ticked.get(a, ("", ""))[1] != "map":
             ticked[a] = (panel, kind)
+    has_ticks = [kind == "motif" or ticked.get(a, ("", ""))[0] == panel for a, panel, kind in rows]
+    # One grid row per panel, with empty bands (inches) between them for the titles, the site
+    # labels above the maps and the tick labels under the ticked rows.
+    W, H = fig.get_figwidth(), fig.get_figheight()
+    strip = W - _DASH_LEFT - _DASH_RIGHT
+    bands: list[float] = []
+    where: list[int] = []
+    for (a, panel, kind), ticks in zip(rows, has_ticks):
+        bands.append(_DASH_TITLE + (_DASH_SITES if kind == "map" and data.sites else 0.0))
+        where.append(len(bands))
+        height = _DASH_ROW[kind]
+        if kind == "n/a":  # as many lines as the reason needs
+            lines = _not_applicable_text(data.not_applicable[panel][a], strip).count("\n") + 1
+            height = max(height, lines * _SMALL * 1.25 / 72 + 0.08)
+        bands.append(height)
+        if ticks:
+            bands.append(_DASH_TICKS)
+    gs = GridSpec(len(bands), 2, figure=fig, height_ratios=bands, width_ratios=[strip, _DASH_CBAR],
+                  hspace=0.0, wspace=_DASH_CBAR_GAP / ((strip + _DASH_CBAR) / 2), left=_DASH_LEFT / W,
+                  right=1 - (_DASH_RIGHT - _DASH_CBAR_GAP - _DASH_CBAR) / W, top=1 - _DASH_TOP / H,
+                  bottom=_DASH_BOTTOM / H)
     cbar_done = False
-    for i, (a, panel, kind, _) in enumerate(rows):
+    for i, (a, panel, kind) in zip(where, rows):
         name = ARCH_LABELS.get(a, a)
         step = 10 if ticked.get(a, ("", ""))[0] == panel else 0
         what = _row_label(ATTRIBUTIONS[panel].label) if panel in ATTRIBUTIONS else panel
@@ -931,8 +1166,13 @@ def dashboard(
             ax.set_xlim(-0.5, max(L, len(data.classopt[a])) - 0.5)
         elif kind == "map":
             ax = fig.add_subplot(gs[i, 0])
+            # the colour scale in the colorbar column, beside the heatmap half of the row
+            cb_box = gs[i, 1].get_position(fig)
+            lo = -1.0 if letters else 0.0
+            y0, y1 = cb_box.y0 + cb_box.height * (-lo / (1 - lo)), cb_box.y1
+            cax = ax.inset_axes([cb_box.x0, y0, cb_box.width, y1 - y0], transform=fig.transFigure)
             saliency_map(data.seq, data.attributions[panel][a], ax, sites=data.sites, letters=letters,
-                         tick_step=step, title=f"{name}: {what} map    P(bound) = {data.prob[a]:.3f}")
+                         tick_step=step, colorbar=cax, title=f"{name}: {what} map    P(bound) = {data.prob[a]:.3f}")
         elif kind == "n/a":
             ax = fig.add_subplot(gs[i, 0])
             _not_applicable(ax, data.not_applicable[panel][a], f"{name}: {what}")
@@ -949,8 +1189,8 @@ def dashboard(
         ax.set_label(f"dashboard:{a}:{panel}")
     what = f"{data.tf}  test sequence {data.seq_id or ''}".rstrip()
     lab = _label_text(data.label)
-    fig.suptitle(f"{what}" + (f"  (label: {lab})" if lab else ""), fontsize=11, x=0.06, ha="left",
-                 y=1 - 0.12 / fig.get_figheight())
+    fig.suptitle(f"{what}" + (f"  (label: {lab})" if lab else ""), fontsize=10, x=_DASH_LEFT / W, ha="left",
+                 va="top", y=1 - 0.06 / H)
     return fig
 
 
@@ -997,7 +1237,9 @@ def ground_truth_auroc(rows: Sequence[Mapping], fig: Figure | None = None, *, me
     archs += [a for a in dict.fromkeys(df["arch"]) if a not in archs]
     tfs = sorted(df["tf"].unique())
     colors = dict(zip(archs, sns.color_palette(n_colors=len(archs))))
-    fig = fig if fig is not None else plt.figure(figsize=(2.2 * len(tfs) + 2.6, 0.2 * len(methods) * len(archs) + 1.2))
+    fig = fig if fig is not None else plt.figure(figsize=_fit(1.5 * len(tfs) + 2.2,
+                                                              0.2 * len(methods) * len(archs) + 1.5))
+    fig.set_layout_engine("constrained")
     with sns.axes_style("whitegrid"):
         axes = fig.subplots(1, len(tfs), sharex=True, sharey=True, squeeze=False)[0]
     offsets = (np.arange(len(archs)) - (len(archs) - 1) / 2) * (0.6 / max(len(archs), 1))
@@ -1009,16 +1251,16 @@ def ground_truth_auroc(rows: Sequence[Mapping], fig: Figure | None = None, *, me
             ax.errorbar(d["mean"], y, xerr=[d["mean"] - d["lo"], d["hi"] - d["mean"]], fmt="o", ms=4, lw=1.2,
                         capsize=0, color=colors[arch], label=ARCH_LABELS.get(arch, arch))
         if metric == "auroc":
-            ax.axvline(0.5, color="0.5", lw=0.8, ls=":")
-        ax.set_yticks(range(len(methods)), [labels.get(m, m) for m in methods], fontsize=8)
+            ax.axvline(0.5, color="0.5", lw=0.8, ls=":", label="chance (0.5)")
+        ax.set_yticks(range(len(methods)), [labels.get(m, m) for m in methods], fontsize=_SMALL)
         ax.set_ylim(len(methods) - 0.5, -0.5)
-        ax.tick_params(axis="x", labelsize=8)
+        ax.tick_params(axis="x", labelsize=_SMALL)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
         ax.set_title(tf, fontsize=9)
         sns.despine(ax=ax, left=True)
-    axes[len(axes) // 2].set_xlabel(f"mean per-sequence {metric.upper()} against planted sites (95% CI)", fontsize=9)
+    fig.supxlabel(f"mean per-sequence {metric.upper()} against planted sites (95% CI)", fontsize=9)
     handles, names = axes[-1].get_legend_handles_labels()
-    axes[-1].legend(handles, names, fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
-    fig.tight_layout()
+    axes[-1].legend(handles, names, fontsize=_SMALL, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return fig
 
 
@@ -1048,7 +1290,8 @@ def sanity_cascade(rows: Sequence[Mapping], fig: Figure | None = None, *, thresh
     labels = _method_labels()
     df["method name"] = df["method"].map(lambda m: labels.get(m, m))
     archs = [a for a in ARCH_ORDER if a in set(df["arch"])]
-    fig = fig if fig is not None else plt.figure(figsize=(3.2 * len(archs) + 1.6, 3.0))
+    fig = fig if fig is not None else plt.figure(figsize=_fit(2.6 * len(archs) + 1.0, 3.6))
+    fig.set_layout_engine("constrained")
     axes = fig.subplots(1, len(archs), sharey=True, squeeze=False)[0]
     hue_order = [labels[m] for m in labels if labels[m] in set(df["method name"])]
     for ax, arch in zip(axes, archs):
@@ -1057,18 +1300,19 @@ def sanity_cascade(rows: Sequence[Mapping], fig: Figure | None = None, *, thresh
                      errorbar=("pi", 100), marker="o", markersize=4, ax=ax, legend=ax is axes[-1])
         steps = sub.drop_duplicates("step").sort_values("step")
         ax.set_xticks(steps["step"].tolist(), [f"+{n}" if s else "trained" for s, n in zip(steps["step"], steps["layer"])],
-                      rotation=35, ha="right", fontsize=7)
+                      rotation=35, ha="right", rotation_mode="anchor", fontsize=_SMALL)
         if threshold is not None:
-            ax.axhline(threshold, color="0.4", lw=0.8, ls=":")
+            ax.axhline(threshold, color="0.4", lw=0.8, ls=":", label=f"flagging threshold ({threshold:g})")
         ax.axhline(0, color="0.8", lw=0.6)
         ax.set_title(ARCH_LABELS.get(arch, arch), fontsize=9)
         ax.set_xlabel("layers re-initialized (top first)")
-        ax.set_ylabel("Spearman rho with trained maps")
+        ax.set_ylabel("Spearman rho with trained maps" if ax is axes[0] else "")
     leg = axes[-1].get_legend()
-    if leg is not None:
-        leg.set_title(None)
-        sns.move_legend(axes[-1], "upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
-    fig.tight_layout()
+    if leg is not None:  # one legend for the figure, under the panels: the methods and the threshold line
+        handles, names = axes[-1].get_legend_handles_labels()
+        leg.remove()
+        fig.legend(handles, names, loc="outside lower center", ncols=min(len(names), 3), fontsize=_SMALL,
+                   frameon=False)
     return fig
 
 
@@ -1144,7 +1388,7 @@ def attribution_strips(
         rows[k] = s / (s.max() or 1.0)
     M = len(names)
     if ax is None:
-        fig = fig if fig is not None else plt.figure(figsize=(14, 0.3 * M + 1.1), layout="constrained")
+        fig = fig if fig is not None else plt.figure(figsize=(COLUMN_WIDTH, 0.3 * M + 1.2), layout="constrained")
         ax = fig.add_subplot()
     fig = ax.get_figure()
     cm = plt.get_cmap(cmap).with_extremes(bad="0.9")
@@ -1165,15 +1409,14 @@ def attribution_strips(
     for site in sites or ():
         ax.add_patch(Rectangle((site.start - 0.5, -1.0), site.end - site.start, M + 1.0, fill=False,
                                edgecolor="black", linewidth=1.2, gid="site", clip_on=False))
-    for x, text in _site_labels(sites or ()):
-        ax.text(x - 0.5, M + 0.08, text, fontsize=6, va="bottom", ha="left", clip_on=False)
+    _draw_site_labels(ax, sites or (), M + 0.08, L)
     if colorbar:
         cb = fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01)
-        cb.set_ticks([0, 0.5, 1])
-        cb.ax.tick_params(labelsize=6)
-        cb.set_label("fraction of the\nmethod's maximum", fontsize=6)
+        cb.set_ticks([0, 0.5, 1], labels=["0", "0.5", "1"])
+        cb.ax.tick_params(labelsize=_SMALL)
+        cb.set_label("fraction of the\nmethod's maximum", fontsize=_SMALL)
     if title:
-        ax.set_title(title, fontsize=9, loc="left", pad=9 if sites else 4)
+        ax.set_title(title, fontsize=9, loc="left", pad=12 if sites else 4)
     return fig
 
 
@@ -1207,7 +1450,8 @@ def seqlet_patterns(patterns: Sequence, fig: Figure | None = None, *, n: int = 3
     pats = list(patterns)[: max(int(n), 0)]
     if not pats:
         raise ValueError("no patterns to draw")
-    fig = fig if fig is not None else plt.figure(figsize=(9.0, 1.7 * len(pats) + 0.3))
+    fig = fig if fig is not None else plt.figure(figsize=(COLUMN_WIDTH, 1.9 * len(pats) + 0.2))
+    fig.set_layout_engine("constrained")
     axes = fig.subplots(len(pats), 2, squeeze=False)
     for k, (p, (left, right)) in enumerate(zip(pats, axes)):
         m = p.best
@@ -1221,9 +1465,8 @@ def seqlet_patterns(patterns: Sequence, fig: Figure | None = None, *, n: int = 3
         target = jaspar_motif(m.id).pwm
         target = target[::-1, ::-1] if m.strand < 0 else target
         logo(target, right, information=information, engine="fast", x0=-int(m.offset),
-             title=f"best match: {m.name} ({m.id}{', reverse complement' if m.strand < 0 else ''}), q = {m.q:.1e}")
+             title=f"best match: {m.name} ({m.id}),\n{'reverse complement, ' if m.strand < 0 else ''}q = {m.q:.1e}")
         lo, hi = min(0, -int(m.offset)), max(p.width, len(target) - int(m.offset))
         for ax in (left, right):
             ax.set_xlim(lo - 0.6, hi - 0.4)
-    fig.tight_layout()
     return fig

@@ -203,10 +203,10 @@ def render(state: DashboardState, loader: Loader | None = None) -> Figure:
     Returns
     -------
     Figure
-        A pyplot-free :class:`~matplotlib.figure.Figure`
-        (:func:`demolib.plots.dashboard_size`); ``fig.timings`` holds the
-        seconds per step, ``fig.missing`` the selected architectures that
-        ``state.tf`` has no model of (not drawn).
+        A pyplot-free :class:`~matplotlib.figure.Figure` of
+        :func:`demolib.plots.dashboard_size` (the book's column wide);
+        ``fig.timings`` holds the seconds per step, ``fig.missing`` the
+        selected architectures that ``state.tf`` has no model of (not drawn).
     """
     loader = loader or default_loader()
     archs = dashboard.arch_order(state.archs)
@@ -248,8 +248,8 @@ def render_saliency(tf: str, arch: str, index: int, loader: Loader | None = None
     with plots.torch_threads(1):
         s = saliency(loader.model(tf, arch), X)
     prob = float(np.asarray(s.prob).ravel()[0])
-    fig = Figure(figsize=(14, 3.0))
-    ax1, ax2 = fig.subplots(2, 1, height_ratios=[0.6, 1.0], gridspec_kw={"hspace": 0.7})
+    fig = Figure(figsize=(plots.COLUMN_WIDTH, 3.0), layout="constrained")
+    ax1, ax2 = fig.subplots(2, 1, height_ratios=[0.8, 1.0])
     name = plots.ARCH_LABELS.get(arch, arch)
     plots.saliency_map(seq, np.asarray(s.per_position)[0], ax1, sites=loader.sites(tf, index),
                        title=f"{tf} {seq_id}: {name} saliency    P(bound) = {prob:.3f}")
@@ -283,8 +283,8 @@ def render_temporal(tf: str, arch: str, index: int, loader: Loader | None = None
     with plots.torch_threads(1):
         tm = temporal_scores(model, one_hot(seq))
     f, b = np.asarray(tm.forward)[0], np.asarray(tm.backward)[0]
-    fig = Figure(figsize=(14, 3.2))
-    ax1, ax2 = fig.subplots(2, 1, height_ratios=[1.0, 0.7], sharex=True, gridspec_kw={"hspace": 0.15})
+    fig = Figure(figsize=(plots.COLUMN_WIDTH, 3.4), layout="constrained")
+    ax1, ax2 = fig.subplots(2, 1, height_ratios=[1.0, 0.7], sharex=True)
     x = np.arange(len(seq))
     ax1.plot(x, f, label="forward (prefix)", color="C0")
     ax1.plot(x, b, label="backward (suffix)", color="C1")
@@ -293,10 +293,11 @@ def render_temporal(tf: str, arch: str, index: int, loader: Loader | None = None
         ax1.axvspan(site.start - 0.5, site.end - 0.5, color="0.9", zorder=0, gid="site")
     ax1.set_ylim(0, 1)
     ax1.set_ylabel("P(bound)", fontsize=8)
-    ax1.legend(fontsize=7, loc="upper left", ncols=2)
-    ax1.set_title(f"{tf} {seq_id}: {plots.ARCH_LABELS.get(arch, arch)} temporal output scores "
+    ax1.legend(fontsize=8, loc="upper left", ncols=2)
+    ax1.set_title(f"{tf} {seq_id}: {plots.ARCH_LABELS.get(arch, arch)} temporal output scores\n"
                   "(shaded: known sites)", fontsize=9, loc="left")
-    plots.temporal_heatmap(f, b, seq, ax2, colorbar=True)
+    # the colour scale in an inset beside the rows: the rows keep the curves' width and x axis
+    plots.temporal_heatmap(f, b, seq, ax2, colorbar=ax2.inset_axes([1.012, 1 / 3, 0.012, 2 / 3]))
     return fig
 
 
@@ -313,9 +314,8 @@ def render_classopt(tf: str, arch: str, index: int | None = None, loader: Loader
     pwm = loader.classopt(tf, arch)
     motif = jaspar_motif(tf)
     k = motif.width
-    fig = Figure(figsize=(14, 3.6))
-    gs = fig.add_gridspec(2, 3, height_ratios=[1, 1], width_ratios=[k, k, max(len(pwm) - 2 * k, 1)],
-                          hspace=0.8, wspace=0.25)
+    fig = Figure(figsize=(plots.COLUMN_WIDTH, 3.6), layout="constrained")
+    gs = fig.add_gridspec(2, 3, height_ratios=[1, 1], width_ratios=[1, 1, 1.2])
     plots.logo(motif, fig.add_subplot(gs[0, 0]), engine="fast", title=f"JASPAR {motif.id} {motif.name}")
     name = plots.ARCH_LABELS.get(arch, arch)
     plots.classopt_logo(pwm, fig.add_subplot(gs[0, 1]), k=k, window_only=True, engine="fast",
@@ -325,7 +325,7 @@ def render_classopt(tf: str, arch: str, index: int | None = None, loader: Loader
     return fig
 
 
-def figure_png(fig: Figure, dpi: float = 90) -> bytes:
+def figure_png(fig: Figure, dpi: float = plots.DPI) -> bytes:
     """PNG bytes of a figure."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
@@ -371,7 +371,7 @@ class FigureApp(widgets.VBox):
         *,
         rows: Sequence[Sequence[str]] | None = None,
         on_change: Callable[["FigureApp", dict], None] | None = None,
-        dpi: float = 90,
+        dpi: float = plots.DPI,
     ):
         self.controls = dict(controls)
         self.render_fn = render_fn
