@@ -178,8 +178,8 @@ class DashboardState:
     methods: tuple[str, ...] = dashboard.METHODS
 
 
-def _message_figure(text: str, size: tuple[float, float] = (8, 1)) -> Figure:
-    fig = Figure(figsize=size)
+def _message_figure(text: str, size: tuple[float, float] | None = None) -> Figure:
+    fig = Figure(figsize=size or (plots.COLUMN_WIDTH, 1))
     fig.text(0.5, 0.5, text, ha="center", va="center", fontsize=11)
     return fig
 
