@@ -142,6 +142,32 @@ def test_paired_bootstrap_auroc_diff_equals_resampled_sklearn():
 
 
 
+def test_paired_bootstrap_diff_any_metric():
+    """The general paired bootstrap (chapter 05, exercise 2): the AUROC one's resamples, scored by sklearn."""
+    from sklearn.metrics import average_precision_score
+
+    rng = np.random.default_rng(4)
+    y = np.r_[np.ones(25), np.zeros(35)].astype(int)
+    pa, pb = rng.random(60).round(1) + 0.4 * y, rng.random(60)  # rounding makes ties
+    # with metric="auroc" it is the fast weighted-pairs version
+    assert train.paired_bootstrap_diff(y, pa, pb, "auroc", n_boot=6, seed=2) == pytest.approx(
+        train.paired_bootstrap_auroc_diff(y, pa, pb, n_boot=6, seed=2), abs=1e-12)
+    # AUPRC on explicitly resampled index arrays, drawn as in the AUROC test above
+    d = train.paired_bootstrap_diff(y, pa, pb, "auprc", n_boot=6, seed=2)
+    again = np.random.default_rng(2)
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    w = again.multinomial(25, np.full(25, 1 / 25), size=6)
+    v = again.multinomial(35, np.full(35, 1 / 35), size=6)
+    for k in range(6):
+        idx = np.r_[np.repeat(pos, w[k]), np.repeat(neg, v[k])]
+        ref = average_precision_score(y[idx], pa[idx]) - average_precision_score(y[idx], pb[idx])
+        assert d[k] == pytest.approx(ref, abs=1e-12)
+    assert np.array_equal(d, train.paired_bootstrap_diff(y, pa, pb, "auprc", n_boot=6, seed=2))
+    assert d.mean() > 0  # model a separates the classes, model b is noise
+    with pytest.raises(ValueError, match="unknown metric 'accuracy'"):
+        train.paired_bootstrap_diff(y, pa, pb, "accuracy")
+
+
 def test_load_or_retrain_loads_the_committed_checkpoint_by_default():
     from demolib import data, train
 
