@@ -508,6 +508,10 @@ class MotifRecovery:
         How many matrices of width ``k`` were ranked, the known one included.
     aligned : np.ndarray, shape (k, 4)
         The best-correlated window in the known matrix's orientation.
+    aligned_q : float
+        Tomtom q-value of the known matrix for ``aligned``: a check of the
+        window's placement, not an independent detection (the window was
+        chosen with the known matrix).
     """
 
     motif: str
@@ -522,6 +526,7 @@ class MotifRecovery:
     r_rank: int
     r_of: int
     aligned: np.ndarray
+    aligned_q: float
 
 
 def motif_recovery(pwm: np.ndarray, motif, *, database=None) -> MotifRecovery:
@@ -533,7 +538,10 @@ def motif_recovery(pwm: np.ndarray, motif, *, database=None) -> MotifRecovery:
     best Pearson correlation of the planted matrix with any window of the PWM
     (either strand), ranked against the same statistic for every database
     matrix of the same width, so that a correlation is judged against what
-    other motifs of that width reach on the same PWM.
+    other motifs of that width reach on the same PWM.  The best-aligned
+    window also gets the planted matrix's Tomtom q-value (``aligned_q``),
+    which tells whether a Tomtom miss on the max-IC window is a miss of
+    the window's placement.
 
     Parameters
     ----------
@@ -562,6 +570,7 @@ def motif_recovery(pwm: np.ndarray, motif, *, database=None) -> MotifRecovery:
     r, r_start, strand = aligned_correlation(p, motif.pwm)
     others = np.array([aligned_correlation(p, m.pwm)[0] for m in db if m.width == k and m.id != motif.id])
     window = p[r_start : r_start + k] / p[r_start : r_start + k].sum(axis=1, keepdims=True)
+    aligned = window if strand > 0 else window[::-1, ::-1]
+    aligned_q = next(m.q for m in tomtom(aligned, top=None, database=database) if m.id == motif.id)
     return MotifRecovery(motif.id, k, start, matches[i].q, i + 1, matches_known(matches, motif.name), r, r_start,
-                         strand, 1 + int(np.sum(others >= r)), len(others) + 1,
-                         window if strand > 0 else window[::-1, ::-1])
+                         strand, 1 + int(np.sum(others >= r)), len(others) + 1, aligned, aligned_q)
