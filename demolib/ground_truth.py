@@ -18,6 +18,10 @@ scores AUROC 0.5 and AUPRC = the fraction of site positions.
 
 :func:`per_sequence_auc` is the vectorized computation; the tests check it
 against scikit-learn one sequence at a time.
+
+Class optimization gives one PWM per model rather than a map per sequence;
+:func:`motif_recovery` scores that PWM against the planted JASPAR matrix
+instead (chapter 08).
 """
 from __future__ import annotations
 
@@ -44,6 +48,8 @@ __all__ = [
     "benchmark",
     "table",
     "paired_difference",
+    "MotifRecovery",
+    "motif_recovery",
 ]
 
 SYNTHETIC = ("synthetic-GATA1", "synthetic-MAFK", "synthetic-NFYB")
@@ -462,3 +468,109 @@ def paired_difference(rows: Sequence[dict], method: str, other: str | None = Non
                     "method_mean": float(np.nanmean(va)), "other_mean": float(np.nanmean(vb)), "diff_mean": m,
                     "diff_ci": ci, "n": int(np.isfinite(vb - va).sum())})
     return out
+
+
+# --------------------------------------------------------------------------
+# A class-optimized PWM against the planted matrix (chapter 08)
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MotifRecovery:
+    """How well a long PWM (a class-optimized input) recovers one known JASPAR matrix.
+
+    Attributes
+    ----------
+    motif : str
+        The known matrix's JASPAR id.
+    k : int
+        Its width.
+    window : int
+        Start of the PWM's max-IC window of width ``k``
+        (:func:`demolib.motifs.max_ic_window`).
+    tomtom_q : float
+        Tomtom q-value of the known matrix for that window (against the
+        whole database).
+    tomtom_rank : int
+        Rank of the known matrix among the window's Tomtom matches (1 = best
+        p; equal p-values in database order).
+    found : bool
+        The book's match rule on the window's matches
+        (:func:`demolib.motifs.matches_known`).
+    r : float
+        Best Pearson correlation of the known matrix with any width-``k``
+        window of the PWM, either strand (:func:`demolib.motifs.aligned_correlation`).
+    r_start, r_strand : int
+        Where that window starts and on which strand (+1 / -1).
+    r_rank : int
+        Rank of ``r`` among the best correlations of all database matrices
+        of width ``k`` with the same PWM (1 = no other matrix correlates as
+        well; ties count against the known matrix).
+    r_of : int
+        How many matrices of width ``k`` were ranked, the known one included.
+    aligned : np.ndarray, shape (k, 4)
+        The best-correlated window in the known matrix's orientation.
+    aligned_q : float
+        Tomtom q-value of the known matrix for ``aligned``: a check of the
+        window's placement, not an independent detection (the window was
+        chosen with the known matrix).
+    """
+
+    motif: str
+    k: int
+    window: int
+    tomtom_q: float
+    tomtom_rank: int
+    found: bool
+    r: float
+    r_start: int
+    r_strand: int
+    r_rank: int
+    r_of: int
+    aligned: np.ndarray
+    aligned_q: float
+
+
+def motif_recovery(pwm: np.ndarray, motif, *, database=None) -> MotifRecovery:
+    """Does a class-optimized PWM contain the matrix that was planted (chapter 08)?
+
+    Two scores.  Tomtom, as the chapter uses it for real TFs: the PWM's
+    max-IC window of the matrix's width is compared with every database
+    matrix, and the planted matrix's q-value and rank are read off.  And the
+    best Pearson correlation of the planted matrix with any window of the PWM
+    (either strand), ranked against the same statistic for every database
+    matrix of the same width, so that a correlation is judged against what
+    other motifs of that width reach on the same PWM.  The best-aligned
+    window also gets the planted matrix's Tomtom q-value (``aligned_q``),
+    which tells whether a Tomtom miss on the max-IC window is a miss of
+    the window's placement.
+
+    Parameters
+    ----------
+    pwm : np.ndarray, shape (L, 4)
+        Columns ACGT (e.g. ``dashboard.cached_classopt("synthetic-GATA1", "cnn")``).
+    motif : demolib.data.Motif
+        The planted matrix (``data.jaspar_motif("GATA1")``); must be in the database.
+    database : list of Motif, optional
+        JASPAR 2024 CORE vertebrates (:func:`demolib.data.load_jaspar`) by default.
+
+    Returns
+    -------
+    MotifRecovery
+    """
+    from .data import load_jaspar
+    from .motifs import aligned_correlation, matches_known, max_ic_window, tomtom
+
+    db = list(load_jaspar() if database is None else database)
+    if motif.id not in {m.id for m in db}:
+        raise ValueError(f"{motif.id} ({motif.name}) is not in the motif database")
+    p = np.asarray(pwm, dtype=np.float64)
+    k = motif.width
+    start = max_ic_window(p, k)
+    matches = tomtom(p[start : start + k], top=None, database=database)
+    i = [m.id for m in matches].index(motif.id)
+    r, r_start, strand = aligned_correlation(p, motif.pwm)
+    others = np.array([aligned_correlation(p, m.pwm)[0] for m in db if m.width == k and m.id != motif.id])
+    window = p[r_start : r_start + k] / p[r_start : r_start + k].sum(axis=1, keepdims=True)
+    aligned = window if strand > 0 else window[::-1, ::-1]
+    aligned_q = next(m.q for m in tomtom(aligned, top=None, database=database) if m.id == motif.id)
+    return MotifRecovery(motif.id, k, start, matches[i].q, i + 1, matches_known(matches, motif.name), r, r_start,
+                         strand, 1 + int(np.sum(others >= r)), len(others) + 1, aligned, aligned_q)

@@ -191,3 +191,27 @@ def test_planted_importance_reads_the_site_strand():
     np.testing.assert_allclose(t[3:3 + w], ic)
     np.testing.assert_allclose(t[20:20 + w], ic[::-1])
     assert (t[:3] == 0).all() and (t[3 + w:20] == 0).all() and (t[20 + w:] == 0).all()
+
+
+def test_motif_recovery_of_a_planted_matrix():
+    from demolib import ground_truth
+    from demolib.data import jaspar_motif, load_jaspar
+    from demolib.motifs import tomtom
+
+    nfyb = jaspar_motif("NFYB")
+    pwm = np.random.default_rng(0).dirichlet(np.full(4, 20.0), size=101)  # near uniform, low IC
+    pwm[40 : 40 + nfyb.width] = nfyb.pwm[::-1, ::-1]
+    rec = ground_truth.motif_recovery(pwm, nfyb)
+    assert (rec.motif, rec.k, rec.window) == (nfyb.id, nfyb.width, 40)
+    assert rec.tomtom_rank == 1 and rec.tomtom_q < 0.05 and rec.found
+    assert (rec.r_start, rec.r_strand, rec.r_rank) == (40, -1, 1) and rec.r == pytest.approx(1.0)
+    assert rec.r_of == sum(m.width == nfyb.width for m in load_jaspar())
+    np.testing.assert_allclose(rec.aligned, nfyb.pwm / nfyb.pwm.sum(1, keepdims=True))
+    assert rec.aligned_q == pytest.approx(next(m.q for m in tomtom(nfyb.pwm, top=None) if m.id == nfyb.id))
+    # a PWM without the matrix: the planted matrix is neither found nor ranked first
+    other = np.random.default_rng(1).dirichlet(np.full(4, 20.0), size=101)
+    other[40 : 40 + 10] = jaspar_motif("MAFK").pwm
+    miss = ground_truth.motif_recovery(other, nfyb)
+    assert not miss.found and miss.tomtom_q > 0.05 and miss.r < 0.9
+    with pytest.raises(ValueError, match="not in the motif database"):
+        ground_truth.motif_recovery(pwm, nfyb, database=[jaspar_motif("MAFK")])

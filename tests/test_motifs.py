@@ -384,6 +384,30 @@ def test_extract_with_real_interpret():
     assert ext.pwm.shape == (8, 4) and ((0 <= ext.starts) & (ext.starts <= 93)).all()
 
 
+def test_aligned_correlation_finds_the_motif_and_equals_the_reference():
+    nfyb = jaspar_motif("NFYB")
+    rng = np.random.default_rng(3)
+    pwm = rng.dirichlet(np.full(4, 2.0), size=60)
+    pwm[25 : 25 + nfyb.width] = nfyb.pwm[::-1, ::-1]  # planted as its reverse complement
+    r, start, strand = M.aligned_correlation(pwm, nfyb.pwm)
+    assert (start, strand) == (25, -1) and r == pytest.approx(1.0)
+    assert M.aligned_correlation_naive(pwm, nfyb.pwm) == pytest.approx((r, start, strand))
+    for seed in range(5):  # random PWMs, with uniform rows that leave some windows without a correlation
+        q = np.random.default_rng(seed).dirichlet(np.ones(4), size=30)
+        q[4:12] = 0.25
+        m = np.random.default_rng(seed + 10).dirichlet(np.ones(4), size=6)
+        fast, slow = M.aligned_correlation(q, m), M.aligned_correlation_naive(q, m)
+        assert fast[1:] == slow[1:] and fast[0] == pytest.approx(slow[0], abs=1e-12)
+    # ties: the motif's own palindrome matches both strands equally; strand +1 wins
+    pal = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], dtype=float) * 0.9 + 0.025
+    assert M.aligned_correlation(np.vstack([np.full((3, 4), 0.25), pal]), pal)[1:] == (3, 1)
+    assert np.isnan(M.aligned_correlation(np.full((8, 4), 0.25), nfyb.pwm[:4])[0])
+    with pytest.raises(ValueError, match="uniform"):
+        M.aligned_correlation(pwm, np.full((5, 4), 0.25))
+    with pytest.raises(ValueError, match="longer"):
+        M.aligned_correlation(pwm[:5], nfyb.pwm)
+
+
 def test_align_windows_recovers_shifted_and_flipped_instances():
     """Windows that miss the motif by up to 3 bp, on either strand, still aggregate to the motif."""
     rng = np.random.default_rng(3)

@@ -10,7 +10,8 @@ here, so ``from demolib import motifs; motifs.tomtom(...)`` works:
     :func:`max_ic_window`, :func:`information_content`,
     :func:`window_overlaps`; PWMs from windows :func:`window_strings`,
     :func:`pwm_from_windows`, :func:`pwm_from_onehot_windows`,
-    :func:`align_windows`.
+    :func:`align_windows`; a known motif inside a longer PWM
+    :func:`aligned_correlation`.
 :mod:`~demolib.motifs.extraction`
     :func:`extract_motif` (:data:`METHODS`: the paper's four, the variant
     ``"conv-filter"``, then every attribution method of the registry;
@@ -58,6 +59,8 @@ from .tomtom import Match, tomtom, tomtom_many
 from .warmup import warm_up
 from .windows import (
     align_windows,
+    aligned_correlation,
+    aligned_correlation_naive,
     information_content,
     max_ic_window,
     pwm_from_onehot_windows,

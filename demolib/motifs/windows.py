@@ -7,7 +7,9 @@ pick the most informative window of a PWM (:func:`max_ic_window`, with
 known sites (chapters 06 and 10).  PWMs from windows:
 :func:`window_strings`, :func:`pwm_from_windows`,
 :func:`pwm_from_onehot_windows`, and :func:`align_windows` (offsets and
-strands aligned before counting).
+strands aligned before counting).  :func:`aligned_correlation` finds where a
+known motif sits best in a longer PWM (chapter 08), with
+:func:`aligned_correlation_naive` as its reference.
 
 Every PWM is an ``np.ndarray`` of shape (w, 4): one row per position, columns
 A, C, G, T, rows summing to 1.
@@ -30,6 +32,8 @@ __all__ = [
     "pwm_from_windows",
     "pwm_from_onehot_windows",
     "align_windows",
+    "aligned_correlation",
+    "aligned_correlation_naive",
 ]
 
 
@@ -371,3 +375,76 @@ def pwm_from_onehot_windows(X: np.ndarray, starts, k: int, pseudocount: float = 
     idx = starts[:, None] + np.arange(k)[None]  # (N, k)
     win = np.take_along_axis(X, np.broadcast_to(idx[:, None, :], (N, 4, k)), axis=2)  # (N, 4, k)
     return _normalize_counts(win.sum(axis=0).T, pseudocount)
+
+
+# --------------------------------------------------------------------------
+# A known motif inside a longer PWM
+# --------------------------------------------------------------------------
+def _best_of(r: np.ndarray) -> tuple[float, int, int]:
+    """(r, start, strand) of the largest finite entry of r, shape (2, n): strand +1 before -1, then the
+    lowest start; (nan, 0, 1) if no entry is finite."""
+    r = np.where(np.isfinite(r), r, -np.inf)
+    i = int(np.argmax(r))  # first maximum in row-major order
+    s, start = divmod(i, r.shape[1])
+    if not np.isfinite(r[s, start]):
+        return float("nan"), 0, 1
+    return float(r[s, start]), int(start), (1, -1)[s]
+
+
+def aligned_correlation(pwm: np.ndarray, motif: np.ndarray) -> tuple[float, int, int]:
+    """Best Pearson correlation of a motif with any equally wide window of a PWM, on either strand.
+
+    Chapter 08 asks whether a class-optimized PWM (101 positions) contains the
+    planted JASPAR matrix (``w`` positions) somewhere: for every start ``s``
+    and both strands, the ``w x 4`` window ``pwm[s:s+w]`` and the motif (or
+    its reverse complement, ``motif[::-1, ::-1]``) are flattened to ``4w``
+    numbers and correlated (Pearson).  A window whose entries are all equal
+    (uniform rows) has no correlation and is skipped.
+
+    Parameters
+    ----------
+    pwm : array-like, shape (L, 4)
+        Rows are normalized first (columns ACGT).
+    motif : array-like, shape (w, 4), w <= L
+        Must not be uniform.
+
+    Returns
+    -------
+    r : float
+        The largest correlation (nan if every window is uniform).
+    start : int
+        Its window start in ``pwm``.
+    strand : int
+        +1: the window matches the motif as given; -1: its reverse
+        complement (the window read as ``pwm[start:start+w][::-1, ::-1]``
+        is the motif's orientation).  Ties: strand +1 first, then the lowest
+        start.
+    """
+    p, m = _check_pwm(pwm), _check_pwm(motif)
+    k = _check_k(len(m), len(p))
+    if np.ptp(m) == 0:
+        raise ValueError("the motif is uniform: its correlation with any window is undefined")
+    W = np.lib.stride_tricks.sliding_window_view(p, (k, 4))[:, 0].reshape(-1, 4 * k)  # (L-k+1, 4k)
+    Wc = W - W.mean(axis=1, keepdims=True)
+    Wn = np.linalg.norm(Wc, axis=1)
+    r = []
+    for q in (m, m[::-1, ::-1]):
+        qc = q.ravel() - q.mean()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r.append(Wc @ qc / (Wn * np.linalg.norm(qc)))
+    return _best_of(np.stack(r))
+
+
+def aligned_correlation_naive(pwm: np.ndarray, motif: np.ndarray) -> tuple[float, int, int]:
+    """Reference for :func:`aligned_correlation`: one ``np.corrcoef`` per start and strand."""
+    p, m = _check_pwm(pwm), _check_pwm(motif)
+    k = _check_k(len(m), len(p))
+    if np.ptp(m) == 0:
+        raise ValueError("the motif is uniform: its correlation with any window is undefined")
+    r = np.full((2, len(p) - k + 1), np.nan)
+    for s, q in enumerate((m, m[::-1, ::-1])):
+        for start in range(len(p) - k + 1):
+            w = p[start : start + k]
+            if np.ptp(w) > 0:
+                r[s, start] = np.corrcoef(w.ravel(), q.ravel())[0, 1]
+    return _best_of(r)
