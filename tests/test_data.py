@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from demolib import data
+from demolib import baselines, data
 
 
 def dinucs(s: str) -> Counter:
@@ -217,6 +217,80 @@ def test_grammar_labels_follow_order_and_spacing():
             assert a.motif == "GATA1" and b.motif == "MAFK" and 5 <= gap <= 15
         else:
             assert (a.motif == "MAFK") or gap > 30
+
+
+@pytest.fixture(scope="module")
+def grammar():
+    return data.make_grammar()  # the shipped design (load_dataset("synthetic-grammar"))
+
+
+def _grammar_rows(ds):
+    for split in (ds.train, ds.valid, ds.test):
+        yield from zip(split.seqs, split.labels, split.ids, split.sites)
+
+
+def test_grammar_balanced_with_both_motifs_in_every_sequence(grammar):
+    rows = list(_grammar_rows(grammar))
+    assert len(rows) == 6000 and sum(y for _, y, _, _ in rows) == 3000
+    assert Counter(i.split("_")[1] for _, _, i, _ in rows) == {"pos": 3000, "swap": 1500, "far": 1500}
+    for seq, _, _, sites in rows:
+        assert len(seq) == 101 and sorted(s.motif for s in sites) == ["GATA1", "MAFK"]
+        for s in sites:
+            motif = data.jaspar_motif(s.motif)
+            inst = seq[s.start : s.end]
+            assert s.strand == 1 and s.end - s.start == motif.width
+            assert min(motif.pwm[j, "ACGT".index(b)] for j, b in enumerate(inst)) > 0
+            # a clear match of the JASPAR matrix (log-odds, bits) where the site is recorded
+            assert baselines.pwm_scores(data.one_hot(inst), motif)[0] > 5
+
+
+def test_grammar_rule_holds_for_every_sequence(grammar):
+    lo, hi = grammar.provenance["spacing"]
+    for _, y, sid, (up, down) in _grammar_rows(grammar):
+        gap = down.start - up.end
+        kind = sid.split("_")[1]
+        order = (up.motif, down.motif)
+        assert gap >= 8  # no 9-bp window touches both sites
+        assert y == int(order == ("GATA1", "MAFK") and lo <= gap <= hi)
+        assert {"pos": order == ("GATA1", "MAFK") and lo <= gap <= hi,
+                "swap": order == ("MAFK", "GATA1") and lo <= gap <= hi,
+                "far": order == ("GATA1", "MAFK") and gap >= grammar.provenance["far_gap"]}[kind], (sid, gap)
+
+
+def test_grammar_motif_presence_is_at_chance(grammar):
+    from sklearn.metrics import roc_auc_score
+
+    X = np.concatenate([s.X for s in (grammar.train, grammar.valid, grammar.test)])
+    y = np.concatenate([s.labels for s in (grammar.train, grammar.valid, grammar.test)])
+    scores = {tf: baselines.pwm_scores(X, data.jaspar_motif(tf)) for tf in ("GATA1", "MAFK")}
+    scores["sum"] = scores["GATA1"] + scores["MAFK"]
+    for name, s in scores.items():
+        assert abs(roc_auc_score(y, s) - 0.5) < 0.025, name  # 6,000 sequences: SE of an AUROC about 0.0075
+
+
+def test_grammar_is_seeded_and_checks_its_design():
+    a, b = data.make_grammar(n=40, seed=5), data.make_grammar(n=40, seed=5)
+    assert a.train.seqs == b.train.seqs and a.test.sites == b.test.sites
+    assert data.make_grammar(n=40, seed=6).train.seqs != a.train.seqs
+    assert data.load_dataset("synthetic-grammar").test.seqs == data.make_grammar().test.seqs
+    with pytest.raises(ValueError, match="spacing"):
+        data.make_grammar(n=8, spacing=(9, 8))
+    with pytest.raises(ValueError, match="far_gap"):
+        data.make_grammar(n=8, far_gap=8)  # must exceed the largest close gap
+    with pytest.raises(ValueError, match="fraction"):
+        data.make_grammar(n=8, far=1.5)
+    only_swaps = data.make_grammar(n=40, far=0)
+    assert not any("_far_" in i for i in only_swaps.train.ids)
+
+
+def test_sharpened_motif():
+    m = data.jaspar_motif("MAFK")
+    assert np.allclose(data.sharpened(m, 1).pwm, m.pwm / m.pwm.sum(axis=1, keepdims=True))
+    s = data.sharpened(m, 2)
+    assert np.allclose(s.pwm.sum(axis=1), 1) and s.consensus() == m.consensus()
+    assert (s.pwm.max(axis=1) >= m.pwm.max(axis=1) - 1e-12).all()
+    with pytest.raises(ValueError, match="positive"):
+        data.sharpened(m, 0)
 
 
 def test_jaspar_lookup():
