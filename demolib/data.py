@@ -810,10 +810,13 @@ def known_tf(dataset: str) -> str:
 
 def canonical_name(name: str) -> str:
     """Dataset name as shipped: ``"mafk"`` -> ``"MAFK"``, ``"Oct4"`` -> ``"POU5F1"``,
-    ``"Synthetic-gata1"`` -> ``"synthetic-GATA1"``; other names are upper-cased."""
+    ``"Synthetic-gata1"`` -> ``"synthetic-GATA1"``, ``"Synthetic-Grammar"`` ->
+    ``"synthetic-grammar"`` (not a TF); other names are upper-cased."""
     key = name.strip().upper()
     if key in ("OCT4", "OCT-4"):
         return "POU5F1"
+    if key == "SYNTHETIC-GRAMMAR":
+        return "synthetic-grammar"
     if key.startswith("SYNTHETIC-"):
         return "synthetic-" + key.split("-", 1)[1]
     return key

@@ -273,6 +273,8 @@ def test_grammar_is_seeded_and_checks_its_design():
     assert a.train.seqs == b.train.seqs and a.test.sites == b.test.sites
     assert data.make_grammar(n=40, seed=6).train.seqs != a.train.seqs
     assert data.load_dataset("synthetic-grammar").test.seqs == data.make_grammar().test.seqs
+    assert data.canonical_name("Synthetic-Grammar") == "synthetic-grammar" == data.make_grammar(n=8).name
+    assert data.canonical_name("synthetic-gata1") == "synthetic-GATA1"
     with pytest.raises(ValueError, match="spacing"):
         data.make_grammar(n=8, spacing=(9, 8))
     with pytest.raises(ValueError, match="far_gap"):
