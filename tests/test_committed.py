@@ -59,3 +59,25 @@ def test_saliency_motif_matches_known_family(tf, arch):
     assert motifs.matches_known(matches, tf, q=0.05, top=5), [(m.name, m.q) for m in matches]
     fam = {"MAFK": "Maf-related", "POU5F1": "POU domain factors"}[tf]
     assert any(fam in m.families and m.q < 0.05 for m in matches)
+
+
+GRAMMAR_MODELS = [("cnn", "small"), ("cnn", "medium"), ("cnn-rnn", "medium")]
+
+
+@pytest.fixture(scope="module")
+def grammar():
+    return data.load_dataset("synthetic-grammar")
+
+
+@pytest.mark.parametrize("arch,size", GRAMMAR_MODELS)
+def test_committed_grammar_checkpoints_match_the_shipped_set(arch, size, grammar):
+    """Chapter 04's grammar models: trained on today's grammar set with the `make checkpoints` budget,
+    and the stored test AUROC is what they score now."""
+    ck = train.load_committed("synthetic-grammar", arch, size)
+    assert (ck.config.arch, ck.config.size) == (arch, size)
+    assert {k: ck.provenance[k] for k in grammar.provenance} == grammar.provenance
+    assert ck.provenance["counts"] == grammar.counts()
+    assert train.schedule(ck.train_config, len(grammar.train)) == train.schedule(
+        train.default_train_config(arch, epochs=12, min_epochs=12, min_samples=576_000), len(grammar.train))
+    m = train.evaluate(ck.model, grammar.test, ci=False)
+    assert ck.metrics["test"]["auroc"] == pytest.approx(m["auroc"], abs=1e-6)
