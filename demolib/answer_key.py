@@ -181,7 +181,7 @@ def solutions(path: str | Path) -> list[Solution]:
         src = _source(c)
         first = src.splitlines()[0] if src else ""
         if c["cell_type"] == "code" and first.startswith("# Hidden checks: Solution "):
-            checks.add(first.removeprefix("# Hidden checks: Solution ").strip())
+            checks.add(first.removeprefix("# Hidden checks: Solution ").split()[0] if first.strip() != "# Hidden checks: Solution" else "")
         m = _SOLUTION.match(first) if c["cell_type"] == "code" else None
         if not m:
             if c["cell_type"] == "code" and "solution" in c.get("metadata", {}).get("tags", []):
