@@ -33,6 +33,7 @@ OUT = BOOK_DIR / "answer_key.md"
 _SOLUTION = re.compile(r"^# Solution (\d+)\.(\d+)\s*$")
 _ANSWER = re.compile(r"^(`{3,})\{admonition\} Answer (\d+)\.(\d+)\s*$")
 _ITEM = re.compile(r"^(\d+)\.\s+(.*)$")
+_CHECK = re.compile(r"^# Hidden checks: Solution (\d+\.\d+)\b")
 
 
 @dataclass(frozen=True)
@@ -180,8 +181,9 @@ def solutions(path: str | Path) -> list[Solution]:
     for i, c in enumerate(cells):
         src = _source(c)
         first = src.splitlines()[0] if src else ""
-        if c["cell_type"] == "code" and first.startswith("# Hidden checks: Solution "):
-            checks.add(first.removeprefix("# Hidden checks: Solution ").split()[0] if first.strip() != "# Hidden checks: Solution" else "")
+        check = _CHECK.match(first) if c["cell_type"] == "code" else None
+        if check:
+            checks.add(check.group(1))
         m = _SOLUTION.match(first) if c["cell_type"] == "code" else None
         if not m:
             if c["cell_type"] == "code" and "solution" in c.get("metadata", {}).get("tags", []):

@@ -122,6 +122,16 @@ def test_checkpoint_bytes_are_reproducible(tmp_path, tiny_synthetic):
     assert (tmp_path / "a" / "weights.pt").read_bytes() == (tmp_path / "b" / "weights.pt").read_bytes()
 
 
+def _stratified_resamples(y, n_boot, seed):
+    """The bootstrap's resamples as explicit index arrays: positives and negatives each drawn
+    with replacement (multinomial counts, positives first), as the paired bootstraps draw them."""
+    rng = np.random.default_rng(seed)
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    w = rng.multinomial(len(pos), np.full(len(pos), 1 / len(pos)), size=n_boot)
+    v = rng.multinomial(len(neg), np.full(len(neg), 1 / len(neg)), size=n_boot)
+    return [np.r_[np.repeat(pos, w[k]), np.repeat(neg, v[k])] for k in range(n_boot)]
+
+
 def test_paired_bootstrap_auroc_diff_equals_resampled_sklearn():
     """The weighted-pairs formula equals sklearn's AUROC on the explicitly resampled test set."""
     from sklearn.metrics import roc_auc_score
@@ -130,16 +140,10 @@ def test_paired_bootstrap_auroc_diff_equals_resampled_sklearn():
     y = np.r_[np.ones(30), np.zeros(40)].astype(int)
     pa, pb = rng.random(70).round(1) + 0.3 * y, rng.random(70)  # rounding makes ties
     d = train.paired_bootstrap_auroc_diff(y, pa, pb, n_boot=5, seed=7)
-    again = np.random.default_rng(7)
-    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    w = again.multinomial(30, np.full(30, 1 / 30), size=5)
-    v = again.multinomial(40, np.full(40, 1 / 40), size=5)
-    for k in range(5):
-        idx = np.r_[np.repeat(pos, w[k]), np.repeat(neg, v[k])]
+    for k, idx in enumerate(_stratified_resamples(y, 5, seed=7)):
         ref = roc_auc_score(y[idx], pa[idx]) - roc_auc_score(y[idx], pb[idx])
         assert d[k] == pytest.approx(ref, abs=1e-12)
     assert np.array_equal(d, train.paired_bootstrap_auroc_diff(y, pa, pb, n_boot=5, seed=7))
-
 
 
 def test_paired_bootstrap_diff_any_metric():
@@ -154,12 +158,7 @@ def test_paired_bootstrap_diff_any_metric():
         train.paired_bootstrap_auroc_diff(y, pa, pb, n_boot=6, seed=2), abs=1e-12)
     # AUPRC on explicitly resampled index arrays, drawn as in the AUROC test above
     d = train.paired_bootstrap_diff(y, pa, pb, "auprc", n_boot=6, seed=2)
-    again = np.random.default_rng(2)
-    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    w = again.multinomial(25, np.full(25, 1 / 25), size=6)
-    v = again.multinomial(35, np.full(35, 1 / 35), size=6)
-    for k in range(6):
-        idx = np.r_[np.repeat(pos, w[k]), np.repeat(neg, v[k])]
+    for k, idx in enumerate(_stratified_resamples(y, 6, seed=2)):
         ref = average_precision_score(y[idx], pa[idx]) - average_precision_score(y[idx], pb[idx])
         assert d[k] == pytest.approx(ref, abs=1e-12)
     assert np.array_equal(d, train.paired_bootstrap_diff(y, pa, pb, "auprc", n_boot=6, seed=2))
