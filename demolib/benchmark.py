@@ -35,7 +35,8 @@ from .utils import atomic_write, atomic_write_json
 
 __all__ = ["Job", "make_jobs", "deepbind_pairs", "job_dataset", "train_config_for", "run_job", "run_jobs",
            "pending", "collect", "paired_tests", "summarize", "write_table", "BASELINES", "RESULTS_DIR",
-           "load_table", "table2", "tests_table", "claims"]
+           "load_table", "table2", "tests_table", "claims", "PAPER_CLAIMS", "paper_claims", "baseline_wins",
+           "sizes_table"]
 
 #: Where ``make checkpoints`` writes the committed table (``benchmark.json``, ``.csv``, ``.png``).
 RESULTS_DIR = data.DATA_DIR / "results" / "benchmark"
@@ -286,13 +287,14 @@ def collect(jobs: list[Job], root: str | Path, *, cache: str | Path | None = Non
     list of dict
         One row per (dataset, model): ``dataset, model, kind ("deep" or
         "baseline"), arch, size, auroc, auroc_lo, auroc_hi, auprc, auprc_lo,
-        auprc_hi, n, best_epoch, train_seconds``.  Baseline rows are
+        auprc_hi, n``; deep rows also ``best_epoch, train_seconds, rounds,
+        steps, stopped_by`` (:func:`demolib.train.stop_reason`).  Baseline rows are
         computed once per dataset and cached in ``cache``
         (default ``root/baselines``).
     """
     from tqdm.auto import tqdm
 
-    from .train import evaluate, load_checkpoint
+    from .train import evaluate, load_checkpoint, stop_reason
 
     root = Path(root)
     cache = Path(cache) if cache else root / "baselines"
@@ -315,7 +317,9 @@ def collect(jobs: list[Job], root: str | Path, *, cache: str | Path | None = Non
             ck = load_checkpoint(root / j.key, arch=j.arch)
             m = evaluate(ck.model, ds.test)
             rows.append(_row(name, f"{j.arch}-{j.size}", "deep", j.arch, j.size, m,
-                             best_epoch=ck.metrics.get("best_epoch"), train_seconds=ck.metrics.get("train_seconds")))
+                             best_epoch=ck.metrics.get("best_epoch"), train_seconds=ck.metrics.get("train_seconds"),
+                             rounds=len(ck.history), steps=ck.history[-1].get("steps"),
+                             stopped_by=stop_reason(ck.history, ck.train_config)))
     return rows
 
 
@@ -471,6 +475,103 @@ def claims(doc: dict, metric: str = "auroc", *, alpha: float = 0.05) -> dict[tup
         out[t["a"], t["b"]] = ("no difference" if p is None or not p < alpha
                                else f"{t['a']} > {t['b']}" if t["mean_diff"] > 0 else f"{t['a']} < {t['b']}")
     return out
+
+
+#: The paper's Table 2 conclusions, each (better, worse) by a two-tailed paired t-test over TFs:
+#: every deep model beats the PWM baseline, the CNN beats the RNN, the CNN-RNN beats the CNN.
+PAPER_CLAIMS = (("cnn-medium", "pwm"), ("rnn-medium", "pwm"), ("cnn-rnn-medium", "pwm"),
+                ("cnn-medium", "rnn-medium"), ("cnn-rnn-medium", "cnn-medium"))
+
+
+def paper_claims(doc: dict, metric: str = "auroc", *, alpha: float = 0.05):
+    """Each of :data:`PAPER_CLAIMS` checked on this table (chapter 05).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per claim: ``claim`` ("better > worse"), ``n`` (TFs),
+        ``mean_diff`` (better minus worse), ``wins`` (TFs where better is
+        higher), ``p_t``, ``p_wilcoxon`` and ``holds`` (paired t-test p <
+        ``alpha`` in the claimed direction).  A pair the table lacks is
+        missing from the result.
+    """
+    import pandas as pd
+
+    tests = {(t["a"], t["b"]): t for t in doc["tests"][metric]}
+    out = []
+    for better, worse in PAPER_CLAIMS:
+        t, sign = (tests[better, worse], 1) if (better, worse) in tests else (tests.get((worse, better)), -1)
+        if t is None:
+            continue
+        diff = sign * t["mean_diff"] if t["mean_diff"] is not None else None
+        wins = t["a_wins"] if sign == 1 else t["n"] - t["a_wins"] - _ties(doc, metric, better, worse)
+        p = t.get("p_t")
+        out.append({"claim": f"{better} > {worse}", "n": t["n"], "mean_diff": diff, "wins": wins, "p_t": p,
+                    "p_wilcoxon": t.get("p_wilcoxon"),
+                    "holds": bool(p is not None and p < alpha and diff is not None and diff > 0)})
+    return pd.DataFrame(out)
+
+
+def _ties(doc: dict, metric: str, a: str, b: str) -> int:
+    _, names, V = _wide(doc["rows"], metric)
+    x, y = V[:, names.index(a)], V[:, names.index(b)]
+    return int(np.sum(x == y))
+
+
+def baseline_wins(doc: dict, metric: str = "auroc", *, size: str = "medium"):
+    """On how many datasets each deep model of ``size`` beats each baseline (chapter 05).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per architecture: ``n`` (datasets with the model and both
+        baselines), ``beats_pwm``, ``beats_kmer``, ``beats_both`` (strictly
+        higher ``metric``) and ``not_both`` (the datasets where it does not
+        beat both, comma-separated, "" if none).
+    """
+    import pandas as pd
+
+    from .architectures import ARCHITECTURES
+
+    val = {(r["dataset"], r["model"]): r[metric] for r in doc["rows"]}
+    out = []
+    for arch in ARCHITECTURES:
+        model = f"{arch}-{size}"
+        ds = sorted(d for d, m in val if m == model and all((d, b) in val for b in BASELINES))
+        if not ds:
+            continue
+        beats = {b: [d for d in ds if val[d, model] > val[d, b]] for b in BASELINES}
+        both = [d for d in ds if all(d in beats[b] for b in BASELINES)]
+        out.append({"model": model, "n": len(ds), "beats_pwm": len(beats["pwm"]), "beats_kmer": len(beats["kmer"]),
+                    "beats_both": len(both), "not_both": ", ".join(d for d in ds if d not in both)})
+    return pd.DataFrame(out)
+
+
+def sizes_table(doc: dict, metric: str = "auroc"):
+    """Every size of every architecture on the datasets trained in more than one size (chapter 05).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index (dataset, architecture), one column per size in
+        :data:`demolib.architectures.SIZES` order (NaN where not trained),
+        then ``best`` (the size with the highest ``metric``; the smaller size on a tie).
+    """
+    import pandas as pd
+
+    from .architectures import ARCHITECTURES, SIZES
+
+    deep = [r for r in doc["rows"] if r["kind"] == "deep"]
+    multi = sorted({r["dataset"] for r in deep if r["size"] != "medium"})
+    cells: dict[tuple[str, str], dict[str, float]] = {}
+    for r in deep:
+        if r["dataset"] in multi:
+            cells.setdefault((r["dataset"], r["arch"]), {})[r["size"]] = r[metric]
+    keys = sorted(cells, key=lambda k: (k[0], list(ARCHITECTURES).index(k[1])))
+    df = pd.DataFrame([cells[k] for k in keys], index=pd.MultiIndex.from_tuples(keys, names=["dataset", "arch"]))
+    df = df.reindex(columns=[s for s in SIZES if s in df.columns])
+    df["best"] = [max(df.columns[row.notna()], key=lambda s, row=row: (row[s], -SIZES.index(s))) for _, row in df.iterrows()]
+    return df
 
 
 def describe_machine() -> dict:

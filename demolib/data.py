@@ -46,6 +46,7 @@ __all__ = [
     "usable_windows",
     "deepbind_task",
     "DEEPBIND_TFS",
+    "ALL_REAL_TFS",
     "dataset_from_fasta",
     "canonical_name",
     "known_tf",
@@ -69,6 +70,8 @@ REAL_TFS = ("MAFK", "POU5F1")
 #: DeepBind's ENCODE datasets shipped in data/deepbind/ (``{TF}_AC.seq.gz`` training
 #: positives, ``{TF}_B.seq.gz`` test set as shipped); see data/README.md.
 DEEPBIND_TFS = ("ARID3A", "ELK1", "FOXA1", "GABPA", "MYC", "SP1", "USF1", "ZBTB7A")
+#: Every real TF the book ships: the chapters' two, then DeepBind's eight (the explorers' choices).
+ALL_REAL_TFS = REAL_TFS + DEEPBIND_TFS
 SYNTHETIC_TFS = ("GATA1", "MAFK", "NFYB")
 _COMPLEMENT = str.maketrans("ACGTNacgtnRYSWKMBDHVrykmbdhv", "TGCANtgcanYRSWMKVHDByrmkvhdb")
 _INDEX = np.full(256, -1, dtype=np.int64)
@@ -773,7 +776,7 @@ def subsample_peaks(name: str, n: int, *, seed: int = 0, length: int = 101) -> D
 def list_datasets() -> list[dict]:
     """Datasets shipped in ``data/`` (real ChIP-seq TFs and synthetic sets), with counts."""
     out = []
-    for tf in REAL_TFS + DEEPBIND_TFS:
+    for tf in ALL_REAL_TFS:
         ds = load_dataset(tf)
         out.append({"name": tf, "kind": "ChIP-seq (ENCODE)", "protocol": dataset_protocol(tf), **_flat_counts(ds)})
     for name in [f"synthetic-{t}" for t in SYNTHETIC_TFS] + ["synthetic-grammar"]:

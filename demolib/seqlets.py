@@ -679,13 +679,12 @@ def committed_tfs(arch: str = "cnn", size: str = "medium") -> list[str]:
         For an architecture not in :data:`demolib.architectures.ARCHITECTURES`.
     """
     from .architectures import ARCHITECTURES
-    from .data import DEEPBIND_TFS, REAL_TFS
+    from .data import ALL_REAL_TFS
     from .train import committed_dir
 
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}")
-    tfs = dict.fromkeys((*REAL_TFS, *DEEPBIND_TFS))
-    return [tf for tf in tfs if (committed_dir(tf, arch, size) / "weights.pt").exists()]
+    return [tf for tf in ALL_REAL_TFS if (committed_dir(tf, arch, size) / "weights.pt").exists()]
 
 
 def top_pattern_summary(result: Discovery, tf: str, *, q: float = 0.05, top: int = 5) -> dict:

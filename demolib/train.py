@@ -61,6 +61,7 @@ __all__ = [
     "auto_batch_size",
     "schedule",
     "replay_early_stop",
+    "stop_reason",
     "DID_NOT_LEARN_AUROC",
     "evaluate",
     "save_checkpoint",
@@ -530,6 +531,26 @@ def replay_early_stop(history: list[dict], patience: int, min_epochs: int = 0) -
     return h["epoch"], best_ep, best_auc
 
 
+def stop_reason(history: list[dict], tc: TrainConfig | dict) -> str:
+    """Why :func:`fit` ended a run with this ``history`` (chapter 05).
+
+    Returns
+    -------
+    str
+        ``"step budget"`` (``max_steps`` reached), ``"patience"`` (no new best
+        validation AUROC for ``patience`` rounds) or ``"epoch cap"`` (all
+        ``epochs`` rounds ran).  The step budget is checked first, as
+        :func:`fit` checks it within the round.
+    """
+    d = {**TrainConfig().to_dict(), **(tc.to_dict() if isinstance(tc, TrainConfig) else tc)}
+    last = history[-1]
+    if d["max_steps"] is not None and last.get("steps", 0) >= d["max_steps"]:
+        return "step budget"
+    stop, best, _ = replay_early_stop(history, d["patience"], d["min_epochs"])
+    fired = stop >= max(d["min_epochs"], 1) and stop - best >= d["patience"]
+    return "patience" if fired and stop == last["epoch"] else "epoch cap"
+
+
 # --------------------------------------------------------------------------
 # Checkpoints
 # --------------------------------------------------------------------------
@@ -755,9 +776,9 @@ def committed_datasets(size: str = "medium") -> dict[str, tuple[str, ...]]:
         checkpoint are left out.
     """
     from .architectures import ARCHS
-    from .data import DEEPBIND_TFS, REAL_TFS, SYNTHETIC_TFS
+    from .data import ALL_REAL_TFS, SYNTHETIC_TFS
 
-    names = sorted(REAL_TFS + DEEPBIND_TFS) + [f"synthetic-{t}" for t in SYNTHETIC_TFS]
+    names = sorted(ALL_REAL_TFS) + [f"synthetic-{t}" for t in SYNTHETIC_TFS]
     out = {}
     for name in names:
         archs = tuple(a for a in ARCHS if committed_dir(name, a, size).is_dir())

@@ -30,7 +30,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import dashboard, plots
-from .data import REAL_TFS, Site, jaspar_motif, one_hot
+from .data import ALL_REAL_TFS, Site, jaspar_motif, one_hot
 
 if TYPE_CHECKING:  # pragma: no cover
     from torch import nn
@@ -487,7 +487,7 @@ class DashboardApp(FigureApp):
 
 
 def dashboard_app(
-    tfs: Sequence[str] = REAL_TFS,
+    tfs: Sequence[str] = ALL_REAL_TFS,
     archs: Sequence[str] = plots.ARCH_ORDER,
     *,
     loader: Loader | None = None,
@@ -551,19 +551,19 @@ def _explorer(
     )
 
 
-def saliency_explorer(tf: str = "MAFK", arch: str = "cnn", *, tfs: Sequence[str] = REAL_TFS,
+def saliency_explorer(tf: str = "MAFK", arch: str = "cnn", *, tfs: Sequence[str] = ALL_REAL_TFS,
                       archs: Sequence[str] = plots.ARCH_ORDER, loader: Loader | None = None) -> FigureApp:
     """Saliency map and gradient x input of one positive test sequence (see :func:`render_saliency`)."""
     return _explorer(render_saliency, tf, arch, tfs, archs, loader)
 
 
-def temporal_explorer(tf: str = "MAFK", arch: str = "cnn-rnn", *, tfs: Sequence[str] = REAL_TFS,
+def temporal_explorer(tf: str = "MAFK", arch: str = "cnn-rnn", *, tfs: Sequence[str] = ALL_REAL_TFS,
                       archs: Sequence[str] = ("rnn", "cnn-rnn"), loader: Loader | None = None) -> FigureApp:
     """Temporal output scores of a recurrent model (see :func:`render_temporal`)."""
     return _explorer(render_temporal, tf, arch, tfs, archs, loader)
 
 
-def classopt_explorer(tf: str = "MAFK", arch: str = "cnn", *, tfs: Sequence[str] = REAL_TFS,
+def classopt_explorer(tf: str = "MAFK", arch: str = "cnn", *, tfs: Sequence[str] = ALL_REAL_TFS,
                       archs: Sequence[str] = plots.ARCH_ORDER, loader: Loader | None = None) -> FigureApp:
     """Class-optimised logo vs the JASPAR motif (see :func:`render_classopt`); no
     sequence slider, as class optimisation does not depend on a sequence."""

@@ -70,6 +70,8 @@ def test_collect_table_and_tests(deepbind_dir, tmp_path):
     assert models == {(d, m) for d in ("GABPA_tiny", "MYC_tiny") for m in ("cnn-small", "rnn-small", "pwm", "kmer")}
     for r in rows:
         assert r["n"] == 80 and r["auroc_lo"] <= r["auroc"] <= r["auroc_hi"]
+    for r in (r for r in rows if r["kind"] == "deep"):  # FAST: max_steps 2 ends every run
+        assert (r["stopped_by"], r["steps"]) == ("step budget", FAST["max_steps"]), r
     doc = benchmark.write_table(rows, tmp_path)
     saved = json.loads((tmp_path / "benchmark.json").read_text())
     assert saved["rows"] == doc["rows"] and len(saved["rows"]) == 8
@@ -160,3 +162,33 @@ def test_table2_tests_table_and_claims(tmp_path):
     assert c["rnn-medium", "kmer"] == "rnn-medium < kmer"
     # CNN-RNN and CNN differ by 0.001 against noise of 0.004: the test cannot tell them apart
     assert c["cnn-medium", "cnn-rnn-medium"] == "no difference"
+
+
+def test_paper_claims_baseline_wins_and_sizes(tmp_path):
+    rows = _fake_rows(np.random.default_rng(1))
+    # T0: the CNN-RNN loses to the k-mer model; T1 also has a small and a large CNN
+    for r in rows:
+        if r["dataset"] == "T0" and r["model"] == "cnn-rnn-medium":
+            r["auroc"] = next(q["auroc"] for q in rows if q["dataset"] == "T0" and q["model"] == "kmer") - 0.01
+    cnn_t1 = next(r for r in rows if r["dataset"] == "T1" and r["model"] == "cnn-medium")
+    rows += [{**cnn_t1, "model": f"cnn-{s}", "size": s, "auroc": cnn_t1["auroc"] + d}
+             for s, d in (("small", -0.02), ("large", 0.01))]
+    doc = benchmark.write_table(rows, tmp_path)
+    pc = benchmark.paper_claims(doc).set_index("claim")
+    assert list(pc.index) == [f"{a} > {b}" for a, b in benchmark.PAPER_CLAIMS]
+    assert pc.loc["cnn-medium > pwm", "holds"] and pc.loc["cnn-medium > rnn-medium", "holds"]
+    assert pc.loc["cnn-medium > rnn-medium", "wins"] == 8
+    # tested as (cnn-medium, cnn-rnn-medium): the claim turns the pair round
+    t = next(t for t in doc["tests"]["auroc"] if (t["a"], t["b"]) == ("cnn-medium", "cnn-rnn-medium"))
+    assert pc.loc["cnn-rnn-medium > cnn-medium", "mean_diff"] == pytest.approx(-t["mean_diff"])
+    assert pc.loc["cnn-rnn-medium > cnn-medium", "wins"] == t["n"] - t["a_wins"]
+    assert not pc.loc["cnn-rnn-medium > cnn-medium", "holds"]
+    bw = benchmark.baseline_wins(doc).set_index("model")
+    assert bw.loc["cnn-rnn-medium", ["n", "beats_pwm", "beats_kmer", "beats_both"]].tolist() == [8, 8, 7, 7]
+    assert bw.loc["cnn-rnn-medium", "not_both"] == "T0" and bw.loc["cnn-medium", "not_both"] == ""
+    assert bw.loc["rnn-medium", "beats_kmer"] == 0  # 0.02 below it everywhere
+    st = benchmark.sizes_table(doc)
+    assert list(st.index) == [("T1", a) for a in ("cnn", "rnn", "cnn-rnn")]
+    assert list(st.columns) == ["small", "medium", "large", "best"]
+    assert st.loc[("T1", "cnn"), "best"] == "large" and st.loc[("T1", "rnn"), "best"] == "medium"
+    assert st.loc[("T1", "rnn"), ["small", "large"]].isna().all()

@@ -173,3 +173,12 @@ def test_load_or_retrain_loads_the_committed_checkpoint_by_default():
     ds = data.load_dataset("MAFK")
     ck = train.load_or_retrain(ds, "cnn")
     assert ck.path == train.load_committed("MAFK", "cnn").path
+
+
+def test_stop_reason():
+    h = [{"epoch": e, "valid_auroc": v, "steps": 10 * e} for e, v in enumerate([0.6, 0.7, 0.69, 0.68, 0.7], 1)]
+    assert train.stop_reason(h, {"patience": 3, "epochs": 30}) == "patience"  # 3 rounds after the best (round 2)
+    assert train.stop_reason(h, {"patience": 5, "epochs": 5}) == "epoch cap"
+    assert train.stop_reason(h, {"patience": 3, "epochs": 30, "max_steps": 50}) == "step budget"
+    assert train.stop_reason(h, {"patience": 3, "epochs": 5, "min_epochs": 6}) == "epoch cap"
+    assert train.stop_reason(h[:4], {"patience": 3, "epochs": 30}) == "epoch cap"  # not yet 3 rounds

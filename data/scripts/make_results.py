@@ -10,7 +10,7 @@ performance -> data/results/performance.json
     For each shipped TF: test AUROC/AUPRC/accuracy of every committed
     checkpoint (evaluated now, on the split rebuilt from seed 0) beside the
     JASPAR PWM-scan and k-mer logistic-regression baselines on the same split.
-classopt -> data/results/classopt/{TF}_{arch}.npy, {TF}_{arch}_logit.npy, classopt.json
+classopt -> data/results/classopt/{TF}_{arch}.npy, {TF}_{arch}_logit.npy, classopt.json  (resumable)
     The class-optimized PWM (L x 4) of every committed checkpoint with
     demolib.interpret.class_optimization's defaults (8 restarts, seed 0,
     lambda 0.009, RMSprop momentum 0.9, 1000 steps from U(0, 1)): with the
@@ -70,9 +70,10 @@ TOP, Q = 5, 0.05
 
 
 def committed() -> list[tuple[str, str]]:
-    """(dataset, arch) of every committed medium checkpoint, real TFs first."""
+    """(dataset, arch) of every committed medium checkpoint, real TFs first (the chapters' two,
+    then DeepBind's), then the synthetic sets."""
     out = []
-    for tf in (*data.REAL_TFS, *SYNTHETIC, "synthetic-grammar"):
+    for tf in (*data.ALL_REAL_TFS, *SYNTHETIC, "synthetic-grammar"):
         for arch in ARCHS:
             if train.committed_dir(tf, arch).exists():
                 out.append((tf, arch))
@@ -106,8 +107,10 @@ def performance() -> None:
         print(f"{r['tf']:<7} {r['model']:<8} AUROC {r['auroc']:.4f}  AUPRC {r['auprc']:.4f}")
 
 
-def classopt() -> None:
-    """Class-optimized PWMs with the library defaults, once per objective, and classopt.json saying which."""
+def classopt(force: bool = False) -> None:
+    """Class-optimized PWMs with the library defaults, once per objective, and classopt.json saying which.
+    Resumable: a file with its row in classopt.json, made with the current settings, is kept
+    (--force: all are recomputed)."""
     import inspect
 
     import torch
@@ -117,9 +120,16 @@ def classopt() -> None:
                 if v.default is not inspect.Parameter.empty and k not in ("progress", "length", "objective", "lr")}
     settings = {o: {"lr": spec.lr, **defaults} for o, spec in interpret.OBJECTIVES.items()}
     default = inspect.signature(interpret.class_optimization).parameters["objective"].default
-    rows = []
+    index = CLASSOPT_DIR / "classopt.json"
+    old = json.loads(index.read_text()) if index.exists() and not force else {}
+    same = old.get("settings") == settings and old.get("default_objective") == default
+    done = {r["file"]: r for r in old.get("rows", []) if same and (CLASSOPT_DIR / r["file"]).exists()}
     todo = [(tf, arch, o) for tf, arch in committed() if tf != "synthetic-grammar"
             for o in sorted(interpret.OBJECTIVES, key=lambda o: o != default)]
+    order = [classopt_file(tf, a, o, default) for tf, a, o in todo]  # rows in this order, resumed or not
+    rows = [done[f] for f in order if f in done]
+    todo = [(tf, a, o) for tf, a, o in todo if classopt_file(tf, a, o, default) not in done]
+    print(f"classopt: {len(rows)} files kept, {len(todo)} to compute", file=sys.stderr)
     for tf, arch, objective in tqdm(todo, desc="class optimization"):
         ck = train.load_committed(tf, arch)
         t = time.perf_counter()
@@ -133,6 +143,7 @@ def classopt() -> None:
                      "prob": float(co.prob[co.best]), "score": float(co.score[co.best]),
                      "final_objective": float(co.trajectory[co.best, -1]),
                      "last100_std": float(co.trajectory[co.best, -100:].std()), "seconds": round(secs, 1)})
+        rows.sort(key=lambda r: order.index(r["file"]))
         atomic_write_json(CLASSOPT_DIR / "classopt.json",
                           {"description": "class-optimized PWMs (L x 4, columns ACGT; the best of the restarts) of "
                                           "the committed checkpoints, made by data/scripts/make_results.py classopt "
@@ -365,6 +376,8 @@ def main(argv: list[str]) -> None:
             steps[name](force=force)
         elif name == "table3":
             steps[name](force=force, methods=methods)
+        elif name == "classopt":
+            steps[name](force=force)
         else:
             steps[name]()
 
