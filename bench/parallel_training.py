@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     threads = run(1, args.cores, args.steps)
     processes = run(args.cores, 1, args.steps)
-    doc = {"benchmark": "parallel_training", "description": __doc__.split("\n\n")[1].replace("\n", " "),
+    doc = {"benchmark": "parallel_training", "description": " ".join(__doc__.split("\n\n")[2].split()),
            "machine": benchmark.describe_machine(), "steps_per_job": args.steps, "jobs": 4,
            "seconds": {f"1 process x {args.cores} threads": round(threads, 1),
                        f"{args.cores} processes x 1 thread": round(processes, 1)},
