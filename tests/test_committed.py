@@ -81,3 +81,29 @@ def test_committed_grammar_checkpoints_match_the_shipped_set(arch, size, grammar
         train.default_train_config(arch, epochs=12, min_epochs=12, min_samples=576_000), len(grammar.train))
     m = train.evaluate(ck.model, grammar.test, ci=False)
     assert ck.metrics["test"]["auroc"] == pytest.approx(m["auroc"], abs=1e-6)
+
+
+def test_benchmark_table_matches_checkpoints():
+    """Issue 9: the committed Table 2 analog has the ten real TFs x three medium networks with
+    bootstrap CIs and both baselines, each network's AUROC is its benchmark checkpoint's own test
+    AUROC, and the paired tests cover every pair of the compared models."""
+    from demolib import benchmark
+
+    doc = benchmark.load_table()
+    deep = {(r["dataset"], r["arch"], r["size"]): r for r in doc["rows"] if r["kind"] == "deep"}
+    archs = ("cnn", "rnn", "cnn-rnn")
+    assert {(d, a) for d, a, s in deep if s == "medium"} == {(tf, a) for tf in data.ALL_REAL_TFS for a in archs}
+    for tf in data.ALL_REAL_TFS:
+        assert {r["model"] for r in doc["rows"] if r["dataset"] == tf and r["kind"] == "baseline"} == {"pwm", "kmer"}
+    jobs = {(j.dataset, j.arch, j.size): j
+            for j in benchmark.make_jobs(data.ALL_REAL_TFS, archs, ("small", "medium", "large"))}
+    for key, r in deep.items():
+        meta = json.loads((data.DATA_DIR / "checkpoints" / jobs[key].key / "checkpoint.json").read_text())
+        assert meta["metrics"]["test"]["auroc"] == pytest.approx(r["auroc"], abs=1e-6), key
+        assert r["auroc_lo"] <= r["auroc"] <= r["auroc_hi"] and r["auprc_lo"] <= r["auprc"] <= r["auprc_hi"], key
+    compared = [f"{a}-medium" for a in archs] + ["pwm", "kmer"]
+    for metric in ("auroc", "auprc"):
+        tests = {(t["a"], t["b"]): t for t in doc["tests"][metric]}
+        assert len(tests) == 10 and all((t["n"], t["p_t"] is not None, "p_wilcoxon" in t) == (10, True, True)
+                                        for t in tests.values()), metric
+        assert {m for pair in tests for m in pair} == set(compared)
