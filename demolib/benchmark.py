@@ -553,9 +553,10 @@ def sizes_table(doc: dict, metric: str = "auroc"):
     Returns
     -------
     pandas.DataFrame
-        Index (dataset, architecture), one column per size in
-        :data:`demolib.architectures.SIZES` order (NaN where not trained),
-        then ``best`` (the size with the highest ``metric``; the smaller size on a tie).
+        Index (dataset, architecture), one column per size that any of
+        them was trained in, in :data:`demolib.architectures.SIZES` order
+        (NaN where that one was not), then ``best`` (the size with the
+        highest ``metric``; the smaller size on a tie).
     """
     import pandas as pd
 

@@ -110,7 +110,7 @@ def performance() -> None:
 def classopt(force: bool = False) -> None:
     """Class-optimized PWMs with the library defaults, once per objective, and classopt.json saying which.
     Resumable: a file with its row in classopt.json, made with the current settings, is kept
-    (--force: all are recomputed)."""
+    (--force: all are recomputed; use it after retraining a committed checkpoint)."""
     import inspect
 
     import torch
