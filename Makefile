@@ -80,7 +80,7 @@ bench: $(STAMP)
 	$(PY) bench/train_throughput.py --threads $(THREADS)
 	for b in bench/interpret_speed.py bench/dashboard_speed.py bench/attribution_speed.py bench/static_dashboard.py \
 	  bench/parallel_training.py bench/benchmark_time.py; do test ! -f $$b || $(PY) $$b || exit 1; done
-	$(PY) bench/deepbind_train.py --tfs ARID3A,ELK1,GABPA,MYC,ZBTB7A
+	$(PY) bench/deepbind_train.py
 
 # pip-tools resolves pyproject.toml (all extras excluded) into the lock; pip
 # finds the local CPU build of torch this way, where uv would not.
