@@ -128,7 +128,7 @@ def classopt(force: bool = False) -> None:
             for o in sorted(interpret.OBJECTIVES, key=lambda o: o != default)]
     order = [classopt_file(tf, a, o, default) for tf, a, o in todo]  # rows in this order, resumed or not
     rows = [done[f] for f in order if f in done]
-    todo = [(tf, a, o) for tf, a, o in todo if classopt_file(tf, a, o, default) not in done]
+    todo = [job for job, f in zip(todo, order) if f not in done]
     print(f"classopt: {len(rows)} files kept, {len(todo)} to compute", file=sys.stderr)
     for tf, arch, objective in tqdm(todo, desc="class optimization"):
         ck = train.load_committed(tf, arch)
