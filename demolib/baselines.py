@@ -19,7 +19,12 @@ from sklearn.linear_model import LogisticRegression
 from .data import ALPHABET, Dataset, Motif, jaspar_motif
 from .train import metrics
 
-__all__ = ["pwm_scores", "pwm_baseline", "kmer_vocabulary", "kmer_features", "kmer_baseline"]
+__all__ = ["VERSION", "pwm_scores", "pwm_baseline", "kmer_vocabulary", "kmer_features", "kmer_baseline"]
+
+#: Bumped whenever a baseline's numbers change, so cached results are recomputed
+#: (``demo benchmark`` keeps them per dataset).  2: the PWM scan's AUROC ranks
+#: the raw log-odds (1 ranked a logistic squash of them, which tied extremes).
+VERSION = 2
 
 
 def pwm_scores(X: np.ndarray, motif: Motif, *, pseudocount: float = 0.01) -> np.ndarray:
@@ -55,10 +60,10 @@ def pwm_baseline(dataset: Dataset, tf: str | Motif, *, ci: bool = False) -> dict
     """
     motif = tf if isinstance(tf, Motif) else jaspar_motif(tf)
     s = pwm_scores(dataset.test.X, motif)
-    # map scores to (0, 1) for the accuracy column; AUROC/AUPRC are rank-based
-    thr = np.median(s)
-    prob = 1 / (1 + np.exp(-(s - thr)))
-    return {"motif": f"{motif.id} {motif.name}", **metrics(dataset.test.labels, prob, ci=ci)}
+    # ranks of the raw log-odds (a squashing function would tie the extreme
+    # scores in float64); accuracy calls the top half positive
+    return {"motif": f"{motif.id} {motif.name}",
+            **metrics(dataset.test.labels, s, ci=ci, threshold=float(np.median(s)))}
 
 
 def kmer_vocabulary(ks: tuple[int, ...] = (1, 2, 3, 4, 5)) -> list[str]:
@@ -85,7 +90,19 @@ def kmer_features(seqs: list[str], ks: tuple[int, ...] = (1, 2, 3, 4, 5)) -> np.
 def kmer_baseline(dataset: Dataset, ks: tuple[int, ...] = (1, 2, 3, 4, 5), seed: int = 0, *,
                   ci: bool = False) -> dict:
     """Logistic regression on k-mer counts; C chosen by validation AUROC
-    (ties: the smaller C, the first tried)."""
+    (ties: the smaller C, the first tried).
+
+    The fits run on one BLAS thread: the solver's sums depend on the thread
+    count in the last digits, and the same command must give the same numbers
+    on any machine.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _kmer_baseline(dataset, ks, seed, ci)
+
+
+def _kmer_baseline(dataset: Dataset, ks: tuple[int, ...], seed: int, ci: bool) -> dict:
     Ftr, Fva, Fte = (kmer_features(s.seqs, ks) for s in (dataset.train, dataset.valid, dataset.test))
     mu, sd = Ftr.mean(0), Ftr.std(0) + 1e-6
     Ftr, Fva, Fte = ((F - mu) / sd for F in (Ftr, Fva, Fte))

@@ -268,13 +268,15 @@ def _baselines(job: Job, ds: data.Dataset, cache: Path) -> dict:
 
     p = cache / f"{job.dataset}-seed{job.seed}.json"
     if p.exists():
-        return json.loads(p.read_text())
+        res = json.loads(p.read_text())
+        if res.pop("version", None) == baselines.VERSION:
+            return res
     try:
         pwm = baselines.pwm_baseline(ds, job.tf, ci=True)
     except ValueError as e:  # a TF without a JASPAR matrix
         pwm = {"skipped": str(e)}
     res = {"pwm": pwm, "kmer": baselines.kmer_baseline(ds, ci=True)}
-    atomic_write_json(p, res)
+    atomic_write_json(p, {"version": baselines.VERSION, **res})
     return res
 
 

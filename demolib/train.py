@@ -216,11 +216,15 @@ def _device(device: str | None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def metrics(y: np.ndarray, p: np.ndarray, *, ci: bool = False, seed: int = 0) -> dict:
-    """AUROC, AUPRC and accuracy (threshold 0.5) of probabilities ``p`` for labels ``y``.
+def metrics(y: np.ndarray, p: np.ndarray, *, ci: bool = False, seed: int = 0,
+            threshold: float = 0.5) -> dict:
+    """AUROC, AUPRC and accuracy of scores ``p`` for labels ``y``.
 
-    With ``ci=True`` also ``auroc_ci`` and ``auprc_ci``: bootstrap 95%
-    intervals (see :func:`bootstrap_ci`).
+    AUROC and AUPRC use only the order of ``p``, so any score works (a PWM
+    scan's log-odds as well as a probability); accuracy calls ``p >=
+    threshold`` positive (0.5 for probabilities).  With ``ci=True`` also
+    ``auroc_ci`` and ``auprc_ci``: bootstrap 95% intervals (see
+    :func:`bootstrap_ci`).
     """
     y = np.asarray(y)
     p = np.asarray(p, dtype=np.float64)
@@ -228,7 +232,7 @@ def metrics(y: np.ndarray, p: np.ndarray, *, ci: bool = False, seed: int = 0) ->
     out = {
         "auroc": float(roc_auc_score(y, p)) if both else float("nan"),
         "auprc": float(average_precision_score(y, p)) if both else float("nan"),
-        "accuracy": float(((p >= 0.5).astype(int) == y).mean()),
+        "accuracy": float(((p >= threshold).astype(int) == y).mean()),
         "n": int(len(y)),
     }
     if ci and both:

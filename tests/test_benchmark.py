@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from demolib import benchmark, data
+from demolib import baselines, benchmark, data
 from demolib.cli import main
 
 FAST = {"min_steps": 0, "max_steps": 4, "epochs": 1}  # a few gradient steps: tests the plumbing, not learning
@@ -81,6 +81,14 @@ def test_collect_table_and_tests(deepbind_dir, tmp_path):
     # the baselines are cached per dataset
     assert sorted(p.name for p in (tmp_path / "baselines").iterdir()) == ["GABPA_tiny-seed0.json",
                                                                          "MYC_tiny-seed0.json"]
+    # ... and recomputed when they were cached by another version of the baselines
+    cached = tmp_path / "baselines" / "MYC_tiny-seed0.json"
+    stale = json.loads(cached.read_text())
+    assert stale["version"] == baselines.VERSION
+    stale.update(version=baselines.VERSION - 1, pwm={**stale["pwm"], "auroc": -1.0})
+    cached.write_text(json.dumps(stale))
+    again = benchmark.collect(jobs, tmp_path, overrides=FAST, progress=False)
+    assert again == rows and json.loads(cached.read_text())["version"] == baselines.VERSION
 
 
 def test_paired_tests_match_scipy():

@@ -309,3 +309,14 @@ def test_known_tf():
     from demolib.data import known_tf
 
     assert known_tf("synthetic-GATA1") == "GATA1" and known_tf("MAFK") == "MAFK" and known_tf("ZBTB7A") == "ZBTB7A"
+
+
+def test_pwm_baseline_ranks_the_raw_scan_scores():
+    """The JASPAR baseline's AUROC is that of the log-odds themselves (no squashing ties)."""
+    from sklearn.metrics import roc_auc_score
+
+    ds = data.load_dataset("MYC")
+    s = baselines.pwm_scores(ds.test.X, data.jaspar_motif("MYC"))
+    r = baselines.pwm_baseline(ds, "MYC")
+    assert r["auroc"] == roc_auc_score(ds.test.labels, s)
+    assert r["accuracy"] == np.mean((s >= np.median(s)) == ds.test.labels)

@@ -19,6 +19,14 @@ def test_metrics():
     assert m["auroc"] == pytest.approx(0.75) and m["accuracy"] == pytest.approx(0.5) and m["n"] == 4
 
 
+def test_metrics_ranks_raw_scores_and_thresholds_accuracy():
+    y = np.array([0, 0, 1, 1, 1])
+    s = np.array([-40.0, 2.0, 1.0, 45.0, 50.0])  # a logistic squash ties 45 and 50 at 1.0 in float64
+    m = train.metrics(y, s, threshold=1.5)
+    assert m["auroc"] == pytest.approx(5 / 6)
+    assert m["accuracy"] == pytest.approx(3 / 5)  # 2.0 and 45, 50 called positive
+
+
 def test_fit_learns_and_is_deterministic(tiny_synthetic):
     tc = train.TrainConfig(epochs=6, lr=3e-3, batch_size=64, seed=7, patience=10)
     r1 = train.fit(small_cnn(), tiny_synthetic, tc, progress=False)
