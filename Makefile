@@ -56,7 +56,7 @@ execute: $(STAMP)
 # chance for 60-70 passes before it learns the rule), the same budget for all three.
 BENCH_TFS = ARID3A,ELK1,FOXA1,GABPA,MAFK,MYC,POU5F1,SP1,USF1,ZBTB7A
 JOBS ?= 2
-GRAMMAR_BUDGET = --epochs 12 --min-epochs 12 --min-samples 576000
+GRAMMAR_BUDGET = --epochs 12 --min-epochs 12 --min-samples 576000 --max-samples 0
 checkpoints: $(STAMP)
 	$(VENV)/bin/demo benchmark --tfs $(BENCH_TFS) --archs cnn,rnn,cnn-rnn --sizes medium,small,large \
 	  --sizes-tfs GABPA,MYC,ELK1 --out data/checkpoints --results data/results/benchmark --jobs $(JOBS) --threads 1

@@ -1,14 +1,16 @@
 """`demo train --deepbind` on DeepBind-format files: wall-clock time and test AUROC against the JASPAR scan.
 
     python bench/deepbind_train.py [--dir data/deepbind] [--tfs MYC,ELK1] [--arch cnn] [--threads 2]
-                                   [--out bench/results/deepbind_train.json]
+                                   [--out bench/results/deepbind_train.json] [--update]
 
 For every ``NAME_AC.seq.gz`` / ``NAME_B.seq.gz`` pair in ``--dir`` (or the
 ``--tfs`` among them) the command a user with DeepBind-format data runs,
 ``demo train --deepbind NAME_AC.seq.gz --test NAME_B.seq.gz --name NAME --arch
 cnn --out DIR``, is run as a subprocess with today's defaults, and its
 wall-clock time (start-up, data loading, training and test evaluation
-included) is measured.  The test AUROC of its last JSON line is set beside
+included) is measured, with the rounds and gradient steps it ran and what
+ended it (``demo train``'s default budget caps large sets at 500,000
+sequences seen).  The test AUROC of its last JSON line is set beside
 the AUROC of a scan with the TF's own JASPAR matrix on the same test file
 (:func:`demolib.baselines.pwm_scores`).  Issue 9's target: at least 0.02
 above the scan, in under 300 s on 2 cores.  The machine's load average
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from demolib.benchmark import deepbind_pairs, describe_machine
 from demolib.data import DATA_DIR
+from demolib.train import stop_reason
 from demolib.utils import atomic_write_json
 
 TARGET_SECONDS = 300.0
@@ -55,6 +58,7 @@ def run_one(name: str, train_path: Path, test_path: Path, arch: str, threads: in
         done = subprocess.run(cmd, capture_output=True, text=True)
         seconds = time.perf_counter() - t
         load_after = os.getloadavg()[0]
+        meta = json.loads((Path(d) / "model" / "checkpoint.json").read_text()) if done.returncode == 0 else {}
     if done.returncode != 0:
         raise RuntimeError(f"{name}: demo train exited {done.returncode}:\n{done.stderr[-2000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -62,7 +66,9 @@ def run_one(name: str, train_path: Path, test_path: Path, arch: str, threads: in
     return {"tf": name, "arch": arch, "threads": threads, "wall_seconds": round(seconds, 1),
             "test_auroc": round(result["auroc"], 4), "pwm_auroc": round(pwm, 4),
             "margin": round(result["auroc"] - pwm, 4), "valid_auroc": round(result["valid_auroc"], 4),
-            "learned": result["learned"], "load_before": round(load_before, 2), "load_after": round(load_after, 2),
+            "learned": result["learned"], "rounds": len(meta["history"]),
+            "steps": meta["history"][-1].get("steps"), "stopped_by": stop_reason(meta["history"], meta["train_config"]),
+            "load_before": round(load_before, 2), "load_after": round(load_after, 2),
             "meets_target": bool(seconds < TARGET_SECONDS and result["auroc"] - pwm >= TARGET_MARGIN)}
 
 
@@ -73,20 +79,30 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--arch", default="cnn")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "deepbind_train.json"))
+    ap.add_argument("--update", action="store_true",
+                    help="replace only the rows of these TFs in an existing --out (same command, arch and threads)")
     args = ap.parse_args(argv)
     pairs = deepbind_pairs(args.dir)
     names = args.tfs.split(",") if args.tfs else sorted(pairs)
     unknown = [n for n in names if n not in pairs or pairs[n][1] is None]
     if unknown:
         raise SystemExit(f"--tfs: no NAME_AC.seq.gz + NAME_B.seq.gz pair in {args.dir} for {', '.join(unknown)}")
+    command = f"demo train --deepbind NAME_AC.seq.gz --test NAME_B.seq.gz --name NAME --arch {args.arch} " \
+              f"--threads {args.threads}"
+    kept = []
+    if args.update and Path(args.out).exists():
+        old = json.loads(Path(args.out).read_text())
+        if old["command"] != command:
+            raise SystemExit(f"--update: {args.out} was made by '{old['command']}', not '{command}'")
+        kept = [r for r in old["rows"] if r["tf"] not in names]
     rows = []
     for name in names:
         row = run_one(name, *pairs[name], args.arch, args.threads)
         print(json.dumps(row), flush=True)
         rows.append(row)
+    rows = sorted(kept + rows, key=lambda r: r["tf"])
     doc = {"description": " ".join(__doc__.split("\n\n")[1].split()), "machine": describe_machine(),
-           "command": "demo train --deepbind NAME_AC.seq.gz --test NAME_B.seq.gz --name NAME "
-                      f"--arch {args.arch} --threads {args.threads}",
+           "command": command,
            "target": {"seconds": TARGET_SECONDS, "margin_over_pwm": TARGET_MARGIN}, "rows": rows,
            "meet_target": sum(r["meets_target"] for r in rows), "of": len(rows)}
     atomic_write_json(args.out, doc)

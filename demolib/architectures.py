@@ -65,8 +65,10 @@ ARCHITECTURES: dict[str, Architecture] = {
             presets={"small": dict(conv_widths=(9,), conv_channels=64),
                      "medium": dict(conv_widths=(9, 5, 3), conv_channels=128),
                      "large": dict(conv_widths=(9, 5, 3, 3), conv_channels=256)},
-            train_defaults=dict(epochs=30, lr=1e-3, patience=8, min_samples=50_000),
-            benchmark_budget=dict(min_steps=3000, max_steps=6000, min_samples=0),
+            # max_samples: demo train's default budget, about 5 minutes on 2 cores for
+            # the medium model on a 40,000-peak set; no cap in the benchmark (its own step budget)
+            train_defaults=dict(epochs=30, lr=1e-3, patience=8, min_samples=50_000, max_samples=500_000),
+            benchmark_budget=dict(min_steps=3000, max_steps=6000, min_samples=0, max_samples=None),
             capabilities=frozenset({"filters"}),
         ),
         Architecture(
@@ -78,8 +80,11 @@ ARCHITECTURES: dict[str, Architecture] = {
             # lr 3e-3 held for 40 epochs: on MAFK the BiLSTM leaves the AUROC-0.5
             # plateau around epoch 30 (an lr halved at epoch 20 kept it there past 50).
             # min_samples: on 500 peaks (minibatch 50) it needs ~300,000 sequences seen, as on MAFK
-            train_defaults=dict(epochs=100, lr=3e-3, lr_step=40, patience=15, min_epochs=60, min_samples=300_000),
-            benchmark_budget=dict(min_steps=3000, max_steps=6000, min_samples=0),
+            # max_samples: demo train's default budget, about 5 minutes on 2 cores
+            # for a medium model on a 40,000-peak set (bench/deepbind_train.py)
+            train_defaults=dict(epochs=100, lr=3e-3, lr_step=40, patience=15, min_epochs=60, min_samples=300_000,
+                                max_samples=1_000_000),
+            benchmark_budget=dict(min_steps=3000, max_steps=6000, min_samples=0, max_samples=None),
             capabilities=frozenset({"recurrent"}),
         ),
         Architecture(
@@ -88,8 +93,8 @@ ARCHITECTURES: dict[str, Architecture] = {
             presets={"small": dict(conv_widths=(9,), conv_channels=64, hidden=16, dropout=0.3),
                      "medium": dict(conv_widths=(9,), conv_channels=128, hidden=32, dropout=0.3),
                      "large": dict(conv_widths=(9,), conv_channels=256, hidden=64, dropout=0.3)},
-            train_defaults=dict(epochs=30, lr=1e-3, patience=8, min_samples=50_000),
-            benchmark_budget=dict(min_steps=3000, max_steps=6000, min_samples=0),
+            train_defaults=dict(epochs=30, lr=1e-3, patience=8, min_samples=50_000, max_samples=500_000),
+            benchmark_budget=dict(min_steps=3000, max_steps=6000, min_samples=0, max_samples=None),
             capabilities=frozenset({"recurrent", "filters"}),
         ),
     )

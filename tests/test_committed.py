@@ -78,7 +78,8 @@ def test_committed_grammar_checkpoints_match_the_shipped_set(arch, size, grammar
     assert {k: ck.provenance[k] for k in grammar.provenance} == grammar.provenance
     assert ck.provenance["counts"] == grammar.counts()
     assert train.schedule(ck.train_config, len(grammar.train)) == train.schedule(
-        train.default_train_config(arch, epochs=12, min_epochs=12, min_samples=576_000), len(grammar.train))
+        train.default_train_config(arch, epochs=12, min_epochs=12, min_samples=576_000, max_samples=None),
+        len(grammar.train))
     m = train.evaluate(ck.model, grammar.test, ci=False)
     assert ck.metrics["test"]["auroc"] == pytest.approx(m["auroc"], abs=1e-6)
 

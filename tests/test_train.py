@@ -190,3 +190,28 @@ def test_stop_reason():
     assert train.stop_reason(h, {"patience": 3, "epochs": 30, "max_steps": 50}) == "step budget"
     assert train.stop_reason(h, {"patience": 3, "epochs": 5, "min_epochs": 6}) == "epoch cap"
     assert train.stop_reason(h[:4], {"patience": 3, "epochs": 30}) == "epoch cap"  # not yet 3 rounds
+    # a sample budget is a step budget at the run's minibatch: 500 sequences at 10 a step allow 50 steps
+    hb = [{**r, "batch_size": 10} for r in h]
+    assert train.stop_reason(hb, {"patience": 3, "epochs": 30, "max_samples": 500}) == "step budget"
+    assert train.stop_reason(hb, {"patience": 3, "epochs": 30, "max_samples": 501}) == "patience"
+
+
+def test_step_cap_and_schedule():
+    """max_steps and max_samples: the smaller cap applies, and only a binding cap is part of the schedule."""
+    assert train.step_cap({}, 256) is None
+    assert train.step_cap({"max_samples": 1000}, 256) == 4  # rounded up to whole minibatches
+    assert train.step_cap({"max_samples": 1000, "max_steps": 3}, 256) == 3
+    tc = train.TrainConfig(epochs=30, batch_size=None, min_samples=0, max_samples=500_000)
+    big, small = train.schedule(tc, 68_000), train.schedule(tc, 6_400)  # 266 and 25 minibatches of 256
+    assert (big["batch_size"], big["steps_per_round"], big["max_steps"]) == (256, 266, 1954)
+    assert "max_steps" not in small  # 30 x 25 steps never reach the cap
+    assert small == train.schedule(train.TrainConfig(epochs=30, batch_size=None, min_samples=0), 6_400)
+    assert "max_samples" not in big
+
+
+def test_fit_stops_at_the_sample_budget(tiny_synthetic):
+    """fit() ends a run after max_samples sequences (whole minibatches), inside a round."""
+    tc = train.TrainConfig(epochs=6, lr=3e-3, batch_size=64, seed=7, patience=10, max_samples=64 * 7 + 1)
+    r = train.fit(small_cnn(), tiny_synthetic, tc, progress=False)
+    assert r.history[-1]["steps"] == 8 and train.stop_reason(r.history, tc) == "step budget"
+    assert len(r.history) == -(-8 // -(-len(tiny_synthetic.train) // 64))
