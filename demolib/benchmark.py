@@ -5,13 +5,14 @@ test AUC per architecture and paired t-tests between architectures.  This
 module makes that table.
 
 * :func:`make_jobs` lists what to train (one :class:`Job` per dataset x
-  architecture x size); :func:`run_jobs` trains the missing ones in parallel
+  architecture x size x learning rate of the tuning grid, the same grid for
+  every architecture); :func:`run_jobs` trains the missing ones in parallel
   processes (joblib locally, or submitit for a Slurm cluster) and skips
   finished ones, so a killed run loses at most the models in progress
   (checkpoints are written atomically, so a half-written one never exists).
-* :func:`collect` evaluates every checkpoint on its test split (AUROC and
-  AUPRC with bootstrap 95% intervals) beside both baselines (cached per
-  dataset), and :func:`paired_tests` runs the paper's paired two-tailed
+* :func:`collect` keeps, of each model's grid, the run with the best
+  validation AUROC, evaluates it on its test split (AUROC and AUPRC with
+  bootstrap 95% intervals) beside both baselines (cached per dataset), and :func:`paired_tests` runs the paper's paired two-tailed
   t-test over TFs for every pair of models, with the Wilcoxon signed-rank
   test beside it.
 * :func:`write_table` writes ``benchmark.json`` and ``benchmark.csv``; the
@@ -64,6 +65,9 @@ class Job:
     seed : int
     train_path, test_path : str or None
         DeepBind-format files for datasets that are not shipped.
+    lr_scale : float
+        The architecture's default learning rate times this (a point of the
+        tuning grid; 1 is the default itself).
     """
 
     dataset: str
@@ -72,13 +76,22 @@ class Job:
     seed: int = 0
     train_path: str | None = None
     test_path: str | None = None
+    lr_scale: float = 1.0
 
     @property
     def key(self) -> str:
         """Checkpoint directory name, e.g. ``MYC-cnn-medium`` (``MAFK-cnn-medium-benchmark``
-        for the datasets whose plain key holds a chapter's model: :data:`CHAPTER_DATASETS`)."""
+        for the datasets whose plain key holds a chapter's model: :data:`CHAPTER_DATASETS`);
+        a learning rate other than the default adds its scale: ``MYC-rnn-medium-lr3x``."""
         key = f"{self.dataset}-{self.arch}-{self.size}"
+        if self.lr_scale != 1:
+            key += f"-lr{self.lr_scale:g}x"
         return f"{key}-benchmark" if self.dataset in CHAPTER_DATASETS and not self.train_path else key
+
+    @property
+    def model(self) -> str:
+        """The table's model name, ``<arch>-<size>`` (one per tuning grid)."""
+        return f"{self.arch}-{self.size}"
 
     @property
     def tf(self) -> str:
@@ -105,7 +118,7 @@ def deepbind_pairs(directory: str | Path) -> dict[str, tuple[Path, Path | None]]
 
 
 def make_jobs(tfs=(), archs=("cnn", "rnn", "cnn-rnn"), sizes=("medium",), *, deepbind_dir=None, seed: int = 0,
-              extra_sizes_tfs=()) -> list[Job]:
+              extra_sizes_tfs=(), lr_scales=(1.0,)) -> list[Job]:
     """The job list: every dataset x architecture x size.
 
     Parameters
@@ -116,6 +129,10 @@ def make_jobs(tfs=(), archs=("cnn", "rnn", "cnn-rnn"), sizes=("medium",), *, dee
     extra_sizes_tfs : datasets that get ``sizes``; the others only "medium"
         (the paper shows the best model beside a smaller and a larger one on
         a few TFs).  Empty: every dataset gets every size.
+    lr_scales : the tuning grid: each model is trained with its
+        architecture's default learning rate times each of these, and
+        :func:`collect` keeps the run with the best validation AUROC (ties:
+        the first scale listed).  The same grid for every architecture.
     """
     from .architectures import ARCHITECTURES, SIZES
 
@@ -125,6 +142,9 @@ def make_jobs(tfs=(), archs=("cnn", "rnn", "cnn-rnn"), sizes=("medium",), *, dee
     for s in sizes:
         if s not in SIZES:
             raise ValueError(f"unknown size {s!r}; choose from {', '.join(SIZES)}")
+    lr_scales = tuple(float(x) for x in lr_scales)
+    if not lr_scales or any(not (x > 0 and np.isfinite(x)) for x in lr_scales) or len(set(lr_scales)) < len(lr_scales):
+        raise ValueError(f"learning-rate scales {lr_scales}: give distinct positive numbers, e.g. 1,3")
     sets: list[tuple[str, str | None, str | None]] = [(data.canonical_name(t), None, None) for t in tfs]
     for t, _, _ in sets:
         data.dataset_protocol(t)  # unknown names fail here, before anything trains
@@ -136,7 +156,7 @@ def make_jobs(tfs=(), archs=("cnn", "rnn", "cnn-rnn"), sizes=("medium",), *, dee
             if extra_sizes_tfs and size != "medium" and name not in extra_sizes_tfs:
                 continue
             for a in archs:
-                jobs.append(Job(name, a, size, seed, tr, te))
+                jobs += [Job(name, a, size, seed, tr, te, x) for x in lr_scales]
     return jobs
 
 
@@ -152,11 +172,13 @@ def train_config_for(job: Job, **overrides):
     (:func:`demolib.train.default_train_config`) with the same step budget for
     every architecture and TF: at least 3,000 gradient steps within its epochs
     (a round is several passes on small sets), at most 6,000, early stopping
-    on validation AUROC as usual."""
+    on validation AUROC as usual; the learning rate times ``job.lr_scale``."""
     from .architectures import ARCHITECTURES
     from .train import default_train_config
 
     budget = dict(ARCHITECTURES[job.arch].benchmark_budget)
+    if job.lr_scale != 1:
+        budget["lr"] = default_train_config(job.arch).lr * job.lr_scale
     return default_train_config(job.arch, seed=job.seed, **{**budget, **overrides})
 
 
@@ -282,7 +304,12 @@ def _baselines(job: Job, ds: data.Dataset, cache: Path) -> dict:
 
 def collect(jobs: list[Job], root: str | Path, *, cache: str | Path | None = None, progress: bool = True,
             overrides: dict | None = None) -> list[dict]:
-    """Evaluate every finished job and the baselines of its dataset.
+    """Evaluate the finished models and the baselines of their datasets.
+
+    A model (dataset, architecture, size) is finished when every run of its
+    tuning grid is; the run with the best validation AUROC is the one
+    evaluated (ties: the first in job order).  Its test set plays no part in
+    the choice.
 
     Returns
     -------
@@ -290,9 +317,11 @@ def collect(jobs: list[Job], root: str | Path, *, cache: str | Path | None = Non
         One row per (dataset, model): ``dataset, model, kind ("deep" or
         "baseline"), arch, size, auroc, auroc_lo, auroc_hi, auprc, auprc_lo,
         auprc_hi, n``; deep rows also ``best_epoch, train_seconds, rounds,
-        steps, stopped_by`` (:func:`demolib.train.stop_reason`).  Baseline rows are
-        computed once per dataset and cached in ``cache``
-        (default ``root/baselines``).
+        steps, stopped_by`` (:func:`demolib.train.stop_reason`), ``lr`` and
+        ``lr_scale`` (the chosen run), ``valid_auroc`` (its best validation
+        AUROC) and ``grid`` (``"scale:validation AUROC"`` of every run, ``;``
+        between).  Baseline rows are computed once per dataset and cached in
+        ``cache`` (default ``root/baselines``).
     """
     from tqdm.auto import tqdm
 
@@ -313,16 +342,29 @@ def collect(jobs: list[Job], root: str | Path, *, cache: str | Path | None = Non
             else:  # e.g. a TF without a JASPAR matrix: said, not silently left out
                 warnings.warn(f"{name}: no {BASELINES[key]} baseline ({res.get('skipped', 'no result')})",
                               stacklevel=2)
+        grids: dict[str, list[Job]] = {}
         for j in js:
-            if not _done(root / j.key, j, overrides):
+            grids.setdefault(j.model, []).append(j)
+        for model, grid in grids.items():
+            if not all(_done(root / j.key, j, overrides) for j in grid):
                 continue
+            valid = [_valid_auroc(root / j.key) for j in grid]
+            pick = int(np.argmax(valid))  # the first of equal ones
+            j = grid[pick]
             ck = load_checkpoint(root / j.key, arch=j.arch)
             m = evaluate(ck.model, ds.test)
-            rows.append(_row(name, f"{j.arch}-{j.size}", "deep", j.arch, j.size, m,
+            rows.append(_row(name, model, "deep", j.arch, j.size, m,
                              best_epoch=ck.metrics.get("best_epoch"), train_seconds=ck.metrics.get("train_seconds"),
                              rounds=len(ck.history), steps=ck.history[-1].get("steps"),
-                             stopped_by=stop_reason(ck.history, ck.train_config)))
+                             stopped_by=stop_reason(ck.history, ck.train_config), lr=ck.train_config["lr"],
+                             lr_scale=j.lr_scale, valid_auroc=valid[pick],
+                             grid=";".join(f"{g.lr_scale:g}:{v:.4f}" for g, v in zip(grid, valid))))
     return rows
+
+
+def _valid_auroc(path: Path) -> float:
+    """The best validation AUROC a checkpoint recorded (what the tuning grid is chosen on)."""
+    return float(json.loads((path / "checkpoint.json").read_text())["metrics"]["valid"]["auroc"])
 
 
 def _row(dataset, model, kind, arch, size, m, **extra) -> dict:

@@ -432,6 +432,17 @@ def cmd_baselines(args) -> int:
     return 0
 
 
+def _lr_scales(text: str) -> tuple[float, ...]:
+    """``--lr-scales``: distinct positive numbers, comma-separated."""
+    try:
+        xs = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        xs = ()
+    if not xs or any(not (0 < x < float("inf")) for x in xs) or len(set(xs)) < len(xs):
+        raise argparse.ArgumentTypeError(f"{text!r}: give distinct positive numbers, comma-separated, e.g. 0.3,1,3")
+    return xs
+
+
 def cmd_benchmark(args) -> int:
     from . import benchmark, plots
 
@@ -439,7 +450,8 @@ def cmd_benchmark(args) -> int:
         raise UsageError("give --tfs TF,TF,... (see `demo datasets`) and/or --deepbind-dir DIR")
     tfs = [t for t in (args.tfs or "").split(",") if t]
     jobs = benchmark.make_jobs(tfs, args.archs.split(","), args.sizes.split(","), deepbind_dir=args.deepbind_dir,
-                               seed=args.seed, extra_sizes_tfs=[t for t in (args.sizes_tfs or "").split(",") if t])
+                               seed=args.seed, extra_sizes_tfs=[t for t in (args.sizes_tfs or "").split(",") if t],
+                               lr_scales=args.lr_scales)
     out = Path(args.out)
     results = Path(args.results or args.out)
     for d, opt in ((out, "--out"), (results, "--results")):
@@ -590,6 +602,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="joblib: local processes; slurm: a Slurm array job through submitit")
     s.add_argument("--seed", type=_int_in(0, SEED_MAX), default=0, help="seeds shuffles, splits and training")
     s.add_argument("--device", type=_device, default=None, help="cpu or cuda (default: cuda if available)")
+    s.add_argument("--lr-scales", dest="lr_scales", type=_lr_scales, default=(1.0,),
+                   help="tuning grid: each model is trained with its architecture's default learning rate times "
+                        "each of these and the best on validation AUROC is kept (default 1: no tuning), e.g. 0.3,1,3")
     s.add_argument("--no-train", dest="no_train", action="store_true", help="only evaluate what is there")
     common(s)
     s.set_defaults(func=cmd_benchmark)

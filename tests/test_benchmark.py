@@ -43,6 +43,34 @@ def test_make_jobs_sizes_and_unknown_names(deepbind_dir):
     assert dj[0].test_path.endswith("GABPA_tiny_B.seq.gz")
 
 
+def test_tuning_grid_picks_the_best_validation_run(deepbind_dir, tmp_path):
+    """--lr-scales: every model is trained at each learning rate of the grid, and the table keeps the
+    run with the best validation AUROC (the test set plays no part); the default scale keeps its key."""
+    jobs = benchmark.make_jobs([], ["cnn"], ["small"], deepbind_dir=deepbind_dir, lr_scales=(1, 3))
+    assert [j.key for j in jobs] == ["GABPA_tiny-cnn-small", "GABPA_tiny-cnn-small-lr3x",
+                                     "MYC_tiny-cnn-small", "MYC_tiny-cnn-small-lr3x"]
+    assert [benchmark.train_config_for(j).lr for j in jobs[:2]] == [1e-3, pytest.approx(3e-3)]
+    assert benchmark.make_jobs(["MAFK"], ["rnn"], lr_scales=(0.5,))[0].key == "MAFK-rnn-medium-lr0.5x-benchmark"
+    fast = {"min_steps": 0, "max_steps": 12, "epochs": 3}
+    benchmark.run_jobs(jobs[:3], tmp_path, overrides=fast)  # MYC's 3x run is missing: no MYC row yet
+    rows = benchmark.collect(jobs, tmp_path, overrides=fast, progress=False)
+    assert {r["dataset"] for r in rows if r["kind"] == "deep"} == {"GABPA_tiny"}
+    benchmark.run_jobs(jobs, tmp_path, overrides=fast)
+    rows = [r for r in benchmark.collect(jobs, tmp_path, overrides=fast, progress=False) if r["kind"] == "deep"]
+    assert len(rows) == 2
+    for r in rows:
+        grid = [jobs[i] for i in range(4) if jobs[i].dataset == r["dataset"]]
+        valid = [json.loads((tmp_path / j.key / "checkpoint.json").read_text())["metrics"]["valid"]["auroc"]
+                 for j in grid]
+        pick = grid[int(np.argmax(valid))]
+        assert (r["model"], r["lr_scale"], r["valid_auroc"]) == ("cnn-small", pick.lr_scale, max(valid))
+        assert r["lr"] == pytest.approx(1e-3 * pick.lr_scale)
+        assert r["grid"] == f"1:{valid[0]:.4f};3:{valid[1]:.4f}"
+    for bad in ((), (1, 1), (0,), (-1, 2)):
+        with pytest.raises(ValueError, match="distinct positive"):
+            benchmark.make_jobs(["MAFK"], ["cnn"], lr_scales=bad)
+
+
 def test_deepbind_dir_without_training_files(tmp_path):
     with pytest.raises(ValueError, match="no DeepBind training files"):
         benchmark.deepbind_pairs(tmp_path)
@@ -114,7 +142,9 @@ def test_cli_benchmark_bad_options(tmp_path, capsys):
     assert main(["benchmark", "--tfs", "MAFK", "--archs", "lstm", "--out", str(tmp_path)]) == 2
     assert "unknown architecture 'lstm'" in capsys.readouterr().err
     for opt, value, msg in (("--jobs", "0", "--jobs must be an integer in 1.."), ("--seed", "-1", "--seed must be"),
-                            ("--tfs", "NOPE", "unknown dataset 'NOPE'"), ("--sizes", "huge", "unknown size 'huge'")):
+                            ("--tfs", "NOPE", "unknown dataset 'NOPE'"), ("--sizes", "huge", "unknown size 'huge'"),
+                            ("--lr-scales", "1,x", "give distinct positive numbers"),
+                            ("--lr-scales", "1,1", "give distinct positive numbers")):
         argv = ["benchmark", "--tfs", "MAFK", "--out", str(tmp_path / "o"), opt, value]
         assert main(argv) == 2, opt
         err = capsys.readouterr().err.strip()
