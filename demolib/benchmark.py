@@ -12,9 +12,9 @@ module makes that table.
   (checkpoints are written atomically, so a half-written one never exists).
 * :func:`collect` keeps, of each model's grid, the run with the best
   validation AUROC, evaluates it on its test split (AUROC and AUPRC with
-  bootstrap 95% intervals) beside both baselines (cached per dataset), and :func:`paired_tests` runs the paper's paired two-tailed
-  t-test over TFs for every pair of models, with the Wilcoxon signed-rank
-  test beside it.
+  bootstrap 95% intervals) beside both baselines (cached per dataset), and
+  :func:`paired_tests` runs the paper's paired two-tailed t-test over TFs
+  for every pair of models, with the Wilcoxon signed-rank test beside it.
 * :func:`write_table` writes ``benchmark.json`` and ``benchmark.csv``; the
   figure is :func:`demolib.plots.benchmark_auroc`.
 """
