@@ -178,7 +178,7 @@ def train_config_for(job: Job, **overrides):
 
     budget = dict(ARCHITECTURES[job.arch].benchmark_budget)
     if job.lr_scale != 1:
-        budget["lr"] = default_train_config(job.arch).lr * job.lr_scale
+        budget["lr"] = round(default_train_config(job.arch).lr * job.lr_scale, 12)  # 0.009, not 0.009000000000000001
     return default_train_config(job.arch, seed=job.seed, **{**budget, **overrides})
 
 

@@ -49,7 +49,8 @@ def test_tuning_grid_picks_the_best_validation_run(deepbind_dir, tmp_path):
     jobs = benchmark.make_jobs([], ["cnn"], ["small"], deepbind_dir=deepbind_dir, lr_scales=(1, 3))
     assert [j.key for j in jobs] == ["GABPA_tiny-cnn-small", "GABPA_tiny-cnn-small-lr3x",
                                      "MYC_tiny-cnn-small", "MYC_tiny-cnn-small-lr3x"]
-    assert [benchmark.train_config_for(j).lr for j in jobs[:2]] == [1e-3, pytest.approx(3e-3)]
+    assert [benchmark.train_config_for(j).lr for j in jobs[:2]] == [0.001, 0.003]  # exact: a key of the config
+    assert benchmark.train_config_for(benchmark.Job("MYC", "rnn", lr_scale=3)).lr == 0.009
     assert benchmark.make_jobs(["MAFK"], ["rnn"], lr_scales=(0.5,))[0].key == "MAFK-rnn-medium-lr0.5x-benchmark"
     fast = {"min_steps": 0, "max_steps": 12, "epochs": 3}
     benchmark.run_jobs(jobs[:3], tmp_path, overrides=fast)  # MYC's 3x run is missing: no MYC row yet
