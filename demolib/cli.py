@@ -297,12 +297,19 @@ def cmd_train(args) -> int:
           f"{ck.metrics['best_epoch']}, {ck.metrics['train_seconds']} s)", file=sys.stderr)
     valid = ck.metrics["valid"]["auroc"]
     learned = bool(valid >= train.DID_NOT_LEARN_AUROC)
+    stopped_by = train.stop_reason(ck.history, ck.train_config)
+    capped = stopped_by == "step budget" and tc.max_samples is not None
+    if capped:
+        print(f"demo: note: training stopped after {tc.max_samples:,} sequences seen, the default budget "
+              "(--max-samples); --max-samples 0 trains until validation AUROC stops improving", file=sys.stderr)
     if not learned:
+        more = "--max-samples 0" if capped else "--epochs 60"
         print(f"demo: warning: the model did not learn (best validation AUROC {valid:.3f} < "
-              f"{train.DID_NOT_LEARN_AUROC}); try more peaks, more training (--epochs 60), a CNN "
+              f"{train.DID_NOT_LEARN_AUROC}); try more peaks, more training ({more}), a CNN "
               "(--arch cnn), or check that the peaks carry a motif", file=sys.stderr)
     _json_line({"dataset": ds.name, "arch": args.arch, "size": args.size, "seed": args.seed,
-                "checkpoint": str(args.out), "learned": learned, "valid_auroc": valid, **test})
+                "checkpoint": str(args.out), "learned": learned, "valid_auroc": valid, "stopped_by": stopped_by,
+                **test})
     return 0
 
 

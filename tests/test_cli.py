@@ -57,9 +57,13 @@ def test_train_max_samples(peak_fasta, tmp_path, capsys):
     argv = ["train", "--fasta", str(peak_fasta), "--name", "MYTF", "--arch", "cnn", "--size", "small", "--quiet",
             "--epochs", "4", "--min-samples", "0", "--batch-size", "32"]
     assert main([*argv, "--out", str(tmp_path / "a"), "--max-samples", "100"]) == 0
+    out = capsys.readouterr()
+    assert last_json(out.out)["stopped_by"] == "step budget" and "stopped after 100 sequences seen" in out.err
     meta = json.loads((tmp_path / "a" / "checkpoint.json").read_text())
     assert meta["train_config"]["max_samples"] == 100 and meta["history"][-1]["steps"] == 4  # ceil(100 / 32)
     assert main([*argv, "--out", str(tmp_path / "b"), "--max-samples", "0"]) == 0
+    out = capsys.readouterr()
+    assert last_json(out.out)["stopped_by"] in ("epoch cap", "patience") and "--max-samples" not in out.err
     assert json.loads((tmp_path / "b" / "checkpoint.json").read_text())["train_config"]["max_samples"] is None
     assert main([*argv, "--out", str(tmp_path / "c")]) == 0  # the default budget: 500,000 sequences for the CNN
     assert json.loads((tmp_path / "c" / "checkpoint.json").read_text())["train_config"]["max_samples"] == 500_000
