@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> dict:
         steps = hist[-1].get("steps")
         rows.append({"model": meta_path.parent.name, "arch": meta["model_config"]["arch"],
                      "size": meta["model_config"]["size"], "dataset": meta["provenance"].get("dataset"),
-                     "train_seconds": secs, "steps": steps, "rounds": len(hist),
+                     "lr": tc.get("lr"), "train_seconds": secs, "steps": steps, "rounds": len(hist),
                      "best_round": meta["metrics"].get("best_epoch"),
                      "seconds_per_1000_steps": round(1000 * secs / steps, 1) if steps else None,
                      "test_auroc": meta["metrics"]["test"]["auroc"]})
