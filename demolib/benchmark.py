@@ -36,11 +36,16 @@ from .utils import atomic_write, atomic_write_json
 
 __all__ = ["Job", "make_jobs", "deepbind_pairs", "job_dataset", "train_config_for", "run_job", "run_jobs",
            "pending", "collect", "paired_tests", "summarize", "write_table", "BASELINES", "RESULTS_DIR",
-           "load_table", "table2", "tests_table", "claims", "PAPER_CLAIMS", "paper_claims", "baseline_wins",
-           "sizes_table"]
+           "SIZES_DIR", "load_table", "table2", "tests_table", "claims", "PAPER_CLAIMS", "paper_claims",
+           "baseline_wins", "sizes_table", "grid_table"]
 
 #: Where ``make checkpoints`` writes the committed table (``benchmark.json``, ``.csv``, ``.png``).
 RESULTS_DIR = data.DATA_DIR / "results" / "benchmark"
+
+#: Where ``make checkpoints`` writes the size comparison: small, medium and large models of every
+#: architecture on three TFs, all at the default learning rate, so the sizes are compared at equal
+#: settings (the ten-TF table in :data:`RESULTS_DIR` may pick another rate from its tuning grid).
+SIZES_DIR = data.DATA_DIR / "results" / "benchmark-sizes"
 
 #: Datasets whose ``<TF>-<arch>-<size>`` checkpoints are the chapters' models, trained with each
 #: architecture's own defaults (chapter 05).  Their benchmark models, trained with the common step
@@ -455,8 +460,11 @@ def write_table(rows: list[dict], out_dir: str | Path, *, name: str = "benchmark
 
 
 def load_table(path: str | Path | None = None) -> dict:
-    """The document :func:`write_table` wrote (default: the committed ten-TF table)."""
-    return json.loads(Path(path or RESULTS_DIR / "benchmark.json").read_text())
+    """The document :func:`write_table` wrote: ``path`` is its JSON file or the
+    directory holding ``benchmark.json`` (default :data:`RESULTS_DIR`, the
+    committed ten-TF table; :data:`SIZES_DIR` holds the size comparison)."""
+    path = Path(path or RESULTS_DIR)
+    return json.loads((path / "benchmark.json" if path.is_dir() else path).read_text())
 
 
 def _main_models(doc: dict) -> list[str]:
@@ -592,7 +600,8 @@ def baseline_wins(doc: dict, metric: str = "auroc", *, size: str = "medium"):
 
 
 def sizes_table(doc: dict, metric: str = "auroc"):
-    """Every size of every architecture on the datasets trained in more than one size (chapter 05).
+    """Every size of every architecture on the datasets trained in more than one size (chapter 05;
+    the committed size comparison is ``load_table(SIZES_DIR)``).
 
     Returns
     -------
@@ -617,6 +626,44 @@ def sizes_table(doc: dict, metric: str = "auroc"):
     df = df.reindex(columns=[s for s in SIZES if s in df.columns])
     df["best"] = [max(df.columns[row.notna()], key=lambda s, row=row: (row[s], -SIZES.index(s))) for _, row in df.iterrows()]
     return df
+
+
+def grid_table(doc: dict, root: str | Path | None = None, *, size: str = "medium"):
+    """The tuning grid behind the table (chapter 05): for every deep model of
+    ``size``, the best validation AUROC and the test AUROC of its run at each
+    learning-rate scale, and the scale the table chose (on validation alone:
+    the test columns are shown, never used).
+
+    Parameters
+    ----------
+    doc : dict
+        :func:`load_table` output (its ``meta.jobs`` name the runs).
+    root : directory of the checkpoints (default ``data/checkpoints``)
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index (dataset, arch); columns ``("valid", scale)`` and ``("test",
+        scale)`` for every scale of the grid, then ``("chosen", "")``.
+    """
+    import pandas as pd
+
+    from .architectures import ARCHITECTURES
+
+    root = Path(root) if root is not None else data.DATA_DIR / "checkpoints"
+    chosen = {(r["dataset"], r["arch"]): r["lr_scale"] for r in doc["rows"] if r["kind"] == "deep" and r["size"] == size}
+    cells: dict[tuple[str, str], dict] = {}
+    for j in (Job(**d) for d in doc["meta"]["jobs"]):
+        if (j.dataset, j.arch) in chosen and j.size == size:
+            metrics = json.loads((root / j.key / "checkpoint.json").read_text())["metrics"]
+            cell = cells.setdefault((j.dataset, j.arch), {("chosen", ""): chosen[j.dataset, j.arch]})
+            cell["valid", j.lr_scale] = metrics["valid"]["auroc"]
+            cell["test", j.lr_scale] = metrics["test"]["auroc"]
+    keys = sorted(cells, key=lambda k: (k[0], list(ARCHITECTURES).index(k[1])))
+    df = pd.DataFrame([cells[k] for k in keys], index=pd.MultiIndex.from_tuples(keys, names=["dataset", "arch"]))
+    scales = sorted({c[1] for c in df.columns if c[0] == "valid"})
+    cols = pd.MultiIndex.from_tuples([(m, x) for m in ("valid", "test") for x in scales] + [("chosen", "")])
+    return df.reindex(columns=cols)
 
 
 def describe_machine() -> dict:

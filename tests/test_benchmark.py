@@ -67,6 +67,15 @@ def test_tuning_grid_picks_the_best_validation_run(deepbind_dir, tmp_path):
         assert (r["model"], r["lr_scale"], r["valid_auroc"]) == ("cnn-small", pick.lr_scale, max(valid))
         assert r["lr"] == pytest.approx(1e-3 * pick.lr_scale)
         assert r["grid"] == f"1:{valid[0]:.4f};3:{valid[1]:.4f}"
+    # the grid behind the table: both runs of each model, the chosen scale the best validation one
+    doc = benchmark.write_table(rows, tmp_path / "res", meta={"jobs": benchmark.job_dicts(jobs)})
+    gt = benchmark.grid_table(doc, tmp_path, size="small")
+    assert list(gt.index) == [("GABPA_tiny", "cnn"), ("MYC_tiny", "cnn")]
+    assert list(gt.columns) == [("valid", 1.0), ("valid", 3.0), ("test", 1.0), ("test", 3.0), ("chosen", "")]
+    for (d, _), g in gt.iterrows():
+        assert g["chosen", ""] == next(r["lr_scale"] for r in rows if r["dataset"] == d)
+        assert g["valid", g["chosen", ""]] == g["valid"].max()
+        assert g["test", g["chosen", ""]] == pytest.approx(next(r["auroc"] for r in rows if r["dataset"] == d), abs=1e-6)
     for bad in ((), (1, 1), (0,), (-1, 2)):
         with pytest.raises(ValueError, match="distinct positive"):
             benchmark.make_jobs(["MAFK"], ["cnn"], lr_scales=bad)

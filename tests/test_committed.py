@@ -84,6 +84,43 @@ def test_committed_grammar_checkpoints_match_the_shipped_set(arch, size, grammar
     assert ck.metrics["test"]["auroc"] == pytest.approx(m["auroc"], abs=1e-6)
 
 
+def _rows_match_checkpoints(deep: dict) -> None:
+    """Each deep row's AUROC is its chosen checkpoint's own test AUROC (the grid point it names)."""
+    from demolib import benchmark
+
+    for (d, a, s), r in deep.items():
+        key = benchmark.Job(d, a, s, lr_scale=r["lr_scale"]).key
+        meta = json.loads((data.DATA_DIR / "checkpoints" / key / "checkpoint.json").read_text())
+        assert meta["metrics"]["test"]["auroc"] == pytest.approx(r["auroc"], abs=1e-6), key
+        assert meta["metrics"]["valid"]["auroc"] == pytest.approx(r["valid_auroc"], abs=1e-9), key
+        assert r["auroc_lo"] <= r["auroc"] <= r["auroc_hi"] and r["auprc_lo"] <= r["auprc"] <= r["auprc_hi"], key
+        grid = {float(k): float(v) for k, v in (g.split(":") for g in r["grid"].split(";"))}
+        assert grid[r["lr_scale"]] == max(grid.values()) == round(r["valid_auroc"], 4), (key, grid)  # chosen on validation
+        for x in grid:  # every grid point is committed
+            assert (data.DATA_DIR / "checkpoints" / benchmark.Job(d, a, s, lr_scale=x).key / "checkpoint.json").exists()
+
+
+def test_benchmark_sizes_table_is_at_the_default_learning_rate():
+    """Issue 9: the committed size comparison (GABPA, MYC, ELK1 x three architectures x small,
+    medium, large) compares the sizes at equal settings: every run at the default learning rate,
+    its medium rows the very checkpoints of Table 2's 1x grid point, and its baselines Table 2's."""
+    from demolib import benchmark
+
+    doc = benchmark.load_table(benchmark.SIZES_DIR)
+    deep = {(r["dataset"], r["arch"], r["size"]): r for r in doc["rows"] if r["kind"] == "deep"}
+    assert {d for d, _, _ in deep} == {"GABPA", "MYC", "ELK1"}
+    assert {(d, a) for d, a, s in deep if s == "medium"} == {(d, a) for d in ("GABPA", "MYC", "ELK1")
+                                                              for a in ("cnn", "rnn", "cnn-rnn")}
+    assert all(r["lr_scale"] == 1 and r["grid"].count(":") == 1 for r in deep.values())
+    _rows_match_checkpoints(deep)
+    table2 = {(r["dataset"], r["model"]): r["auroc"] for r in benchmark.load_table()["rows"] if r["kind"] == "baseline"}
+    for r in doc["rows"]:
+        if r["kind"] == "baseline":
+            assert r["auroc"] == table2[r["dataset"], r["model"]], (r["dataset"], r["model"])
+    st = benchmark.sizes_table(doc)
+    assert len(st) == 9 and {"small", "medium", "large"} >= set(st.columns.drop("best"))
+
+
 def test_benchmark_table_matches_checkpoints():
     """Issue 9: the committed Table 2 analog has the ten real TFs x three medium networks with
     bootstrap CIs and both baselines, each network's AUROC is its benchmark checkpoint's own test
@@ -96,12 +133,8 @@ def test_benchmark_table_matches_checkpoints():
     assert {(d, a) for d, a, s in deep if s == "medium"} == {(tf, a) for tf in data.ALL_REAL_TFS for a in archs}
     for tf in data.ALL_REAL_TFS:
         assert {r["model"] for r in doc["rows"] if r["dataset"] == tf and r["kind"] == "baseline"} == {"pwm", "kmer"}
-    jobs = {(j.dataset, j.arch, j.size): j
-            for j in benchmark.make_jobs(data.ALL_REAL_TFS, archs, ("small", "medium", "large"))}
-    for key, r in deep.items():
-        meta = json.loads((data.DATA_DIR / "checkpoints" / jobs[key].key / "checkpoint.json").read_text())
-        assert meta["metrics"]["test"]["auroc"] == pytest.approx(r["auroc"], abs=1e-6), key
-        assert r["auroc_lo"] <= r["auroc"] <= r["auroc_hi"] and r["auprc_lo"] <= r["auprc"] <= r["auprc_hi"], key
+    assert {s for _, _, s in deep} == {"medium"}
+    _rows_match_checkpoints(deep)
     compared = [f"{a}-medium" for a in archs] + ["pwm", "kmer"]
     for metric in ("auroc", "auprc"):
         tests = {(t["a"], t["b"]): t for t in doc["tests"][metric]}
