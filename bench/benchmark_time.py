@@ -6,7 +6,9 @@ For every checkpoint that ``demo benchmark`` trained (its training settings
 carry the benchmark's ``max_steps``), the wall-clock training time
 (``metrics.train_seconds``: data loading excluded, evaluation included),
 the gradient steps and rounds it ran, and seconds per 1,000 steps; then the
-total per architecture and for the whole table so far.  How the models were
+total per architecture, for every run so far, and for the runs behind each
+committed table (Table 2 with its tuning grid, the size comparison; a run
+both use counts in each).  How the models were
 run (processes, threads, device) is taken from the command line of the run,
 which the checkpoints do not record: pass it with ``--how``.  This reads
 results, it does not time anything itself; a benchmark run that was paused
@@ -18,7 +20,7 @@ import argparse
 import json
 from pathlib import Path
 
-from demolib.benchmark import describe_machine
+from demolib.benchmark import RESULTS_DIR, SIZES_DIR, Job, describe_machine
 from demolib.data import DATA_DIR
 from demolib.utils import atomic_write_json
 
@@ -48,9 +50,16 @@ def main(argv: list[str] | None = None) -> dict:
         a = per_arch.setdefault(r["arch"], {"models": 0, "train_seconds": 0.0})
         a["models"] += 1
         a["train_seconds"] = round(a["train_seconds"] + r["train_seconds"], 1)
+    secs = {r["model"]: r["train_seconds"] for r in rows}
+    tables = {}
+    for name, d in (("table2", RESULTS_DIR), ("sizes", SIZES_DIR)):
+        if (d / "benchmark.json").exists():
+            keys = [Job(**j).key for j in json.loads((d / "benchmark.json").read_text())["meta"]["jobs"]]
+            tables[name] = {"runs": len(keys), "trained": sum(k in secs for k in keys),
+                            "train_seconds": round(sum(secs.get(k, 0.0) for k in keys), 1)}
     doc = {"description": __doc__.split("\n\n")[2].replace("\n", " "), "how": args.how,
            "machine": describe_machine(), "models": len(rows), "per_model": rows, "per_arch": per_arch,
-           "total_train_seconds": round(sum(r["train_seconds"] for r in rows), 1)}
+           "total_train_seconds": round(sum(r["train_seconds"] for r in rows), 1), "tables": tables}
     atomic_write_json(args.out, doc)
     print(f"{len(rows)} benchmark models, {doc['total_train_seconds']:.0f} s of training in all -> {args.out}")
     return doc
