@@ -474,7 +474,12 @@ def cmd_benchmark(args) -> int:
     from .utils import atomic_write
 
     atomic_write(results / "benchmark.png", lambda p: fig.savefig(p, format="png", dpi=150, bbox_inches="tight"))
-    print(f"wrote {results / 'benchmark.json'}, .csv and .png", file=sys.stderr)
+    wrote = f"{results / 'benchmark.json'}, .csv and .png"
+    if any(len({r["size"] for r in rows if r["dataset"] == d and r["kind"] == "deep"}) > 1 for d in {r["dataset"] for r in rows}):
+        fig = plots.benchmark_sizes(rows)
+        atomic_write(results / "sizes.png", lambda p: fig.savefig(p, format="png", dpi=150, bbox_inches="tight"))
+        wrote += f", {results / 'sizes.png'}"
+    print(f"wrote {wrote}", file=sys.stderr)
     _json_line({"models": len([r for r in rows if r["kind"] == "deep"]), "missing": len(benchmark.pending(jobs, out)),
                 "summary": {r["model"]: round(r["mean"], 4) for r in doc["summary"]["auroc"]}})
     return 0

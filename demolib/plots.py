@@ -72,6 +72,7 @@ __all__ = [
     "roc_curves",
     "auroc_bars",
     "benchmark_auroc",
+    "benchmark_sizes",
     "small_set_curve",
     "torch_threads",
     "dashboard",
@@ -900,6 +901,46 @@ def benchmark_auroc(rows: Sequence[Mapping], ax: Axes | None = None, *, metric: 
     ax.legend(fontsize=_SMALL, ncol=1 if n_entries <= 12 else 2, bbox_to_anchor=(1.01, 1), loc="upper left",
               frameon=False)
     return ax.figure
+
+
+def benchmark_sizes(rows: Sequence[Mapping], *, metric: str = "auroc") -> Figure:
+    """Test AUROC of each architecture's small, medium and large model, one
+    panel per TF, one line per architecture (chapter 05's size comparison).
+
+    Parameters
+    ----------
+    rows : rows of :func:`demolib.benchmark.collect` (deep rows; TFs trained
+        in a single size are left out)
+    metric : "auroc" or "auprc"
+
+    Returns
+    -------
+    Figure
+    """
+    import pandas as pd
+    import seaborn as sns
+
+    from .architectures import SIZES
+
+    df = pd.DataFrame([r for r in rows if r["kind"] == "deep"])
+    df = df[df.groupby("dataset")["size"].transform("nunique") > 1]
+    df = df.assign(architecture=df["arch"].map(ARCH_LABELS), rank=df["size"].map(SIZES.index))
+    df = df.sort_values(["dataset", "rank"], kind="stable")
+    sizes = [s for s in SIZES if s in set(df["size"])]
+    tfs = sorted(df["dataset"].unique())
+    hue_order = [ARCH_LABELS[a] for a in ARCH_ORDER if a in set(df["arch"])]
+    fig, axes = plt.subplots(1, len(tfs), figsize=_fit(6.3, 2.6), sharey=True, squeeze=False, layout="constrained")
+    for ax, tf in zip(axes[0], tfs):
+        sns.lineplot(data=df[df["dataset"] == tf], x="rank", y=metric, hue="architecture", hue_order=hue_order,
+                     marker="o", sort=False, ax=ax, legend=ax is axes[0, -1])
+        ax.set_xticks([SIZES.index(s) for s in sizes], sizes)
+        ax.set_xlim(SIZES.index(sizes[0]) - 0.3, SIZES.index(sizes[-1]) + 0.3)
+        ax.set_title(tf, fontsize=9)
+        ax.set_xlabel("model size")
+        ax.set_ylabel(f"test {metric.upper()}")
+    if axes[0, -1].get_legend() is not None:
+        axes[0, -1].legend(loc="lower right", fontsize=_SMALL, frameon=False)
+    return fig
 
 
 def small_set_curve(rows: Sequence[Mapping], *, threshold: float | None = None) -> Figure:

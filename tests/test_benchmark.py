@@ -146,6 +146,24 @@ def test_paired_tests_match_scipy():
     assert t9["n"] == 9
 
 
+def test_cli_benchmark_writes_table_figure_and_size_figure(deepbind_dir, tmp_path, monkeypatch, capsys):
+    """`demo benchmark` end to end (FAST budget): trains, writes the table and its figure, and the
+    size figure only when some TF was trained in more than one size; a second run trains nothing."""
+    config = benchmark.train_config_for
+    monkeypatch.setattr(benchmark, "train_config_for", lambda job, **o: config(job, **{**FAST, **o}))
+    argv = ["benchmark", "--deepbind-dir", str(deepbind_dir), "--archs", "cnn", "--jobs", "1", "--threads", "1"]
+    assert main([*argv, "--sizes", "small", "--out", str(tmp_path / "one")]) == 0
+    assert sorted(p.name for p in (tmp_path / "one").glob("*.png")) == ["benchmark.png"]
+    assert main([*argv, "--sizes", "small,medium", "--sizes-tfs", "MYC_tiny", "--out", str(tmp_path / "two")]) == 0
+    assert sorted(p.name for p in (tmp_path / "two").glob("*.png")) == ["benchmark.png", "sizes.png"]
+    doc = benchmark.load_table(tmp_path / "two")
+    assert sorted((r["dataset"], r["model"]) for r in doc["rows"] if r["kind"] == "deep") == [
+        ("GABPA_tiny", "cnn-medium"), ("MYC_tiny", "cnn-medium"), ("MYC_tiny", "cnn-small")]
+    capsys.readouterr()
+    assert main([*argv, "--sizes", "small,medium", "--sizes-tfs", "MYC_tiny", "--out", str(tmp_path / "two")]) == 0
+    assert "3 models, 0 to train" in capsys.readouterr().err
+
+
 def test_cli_benchmark_bad_options(tmp_path, capsys):
     assert main(["benchmark", "--out", str(tmp_path)]) == 2
     assert "give --tfs" in capsys.readouterr().err

@@ -472,6 +472,7 @@ DRAWERS = {
     "auroc_bars": lambda m, s: plots.auroc_bars({tf: {a: 0.9 + 0.02 * i for i, a in enumerate(plots.ARCH_ORDER)}
                                                  for tf in ("MAFK", "POU5F1", "GATA1", "NFYB")}),
     "benchmark_auroc": lambda m, s: plots.benchmark_auroc(_benchmark_rows()),
+    "benchmark_sizes": lambda m, s: plots.benchmark_sizes(_results("benchmark-sizes/benchmark.json")),
     "small_set_curve": lambda m, s: plots.small_set_curve(_results("small_sets.json"), threshold=0.95),
     "dashboard": lambda m, s: _draw_dashboard(m, s, dashboard.METHODS),
     "ground_truth_auroc": lambda m, s: plots.ground_truth_auroc(_results("ground_truth.json")),
