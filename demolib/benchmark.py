@@ -37,7 +37,7 @@ from .utils import atomic_write, atomic_write_json
 __all__ = ["Job", "make_jobs", "deepbind_pairs", "job_dataset", "train_config_for", "run_job", "run_jobs",
            "pending", "collect", "paired_tests", "summarize", "write_table", "BASELINES", "RESULTS_DIR",
            "SIZES_DIR", "load_table", "table2", "tests_table", "claims", "PAPER_CLAIMS", "paper_claims",
-           "baseline_wins", "sizes_table", "grid_table"]
+           "baseline_wins", "sizes_table", "grid_table", "grid_summary"]
 
 #: Where ``make checkpoints`` writes the committed table (``benchmark.json``, ``.csv``, ``.png``).
 RESULTS_DIR = data.DATA_DIR / "results" / "benchmark"
@@ -664,6 +664,34 @@ def grid_table(doc: dict, root: str | Path | None = None, *, size: str = "medium
     scales = sorted({c[1] for c in df.columns if c[0] == "valid"})
     cols = pd.MultiIndex.from_tuples([(m, x) for m in ("valid", "test") for x in scales] + [("chosen", "")])
     return df.reindex(columns=cols)
+
+
+def grid_summary(grid):
+    """What the tuning grid did, per architecture (chapter 05).
+
+    Parameters
+    ----------
+    grid : :func:`grid_table` output
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per architecture: ``models``; ``chose <scale>`` (how many
+        models kept the run at that scale); ``test <scale>`` (mean test
+        AUROC had every model been trained at that scale only); ``test
+        chosen`` (the table's mean); ``test agrees`` (models whose chosen run
+        also has the highest test AUROC of its grid, ties included).
+    """
+    import pandas as pd
+
+    scales = list(grid["valid"].columns)
+    chosen = grid["chosen", ""]
+    picked_test = pd.Series([grid.loc[i, ("test", x)] for i, x in chosen.items()], index=grid.index)
+    df = pd.DataFrame({"models": 1, **{f"chose {x:g}x": chosen == x for x in scales},
+                       **{f"test {x:g}x": grid["test", x] for x in scales}, "test chosen": picked_test,
+                       "test agrees": picked_test >= grid["test"].max(axis=1)}, index=grid.index)
+    agg = {c: ("mean" if c.startswith("test ") and c != "test agrees" else "sum") for c in df.columns}
+    return df.groupby(level="arch", sort=False).agg(agg)
 
 
 def describe_machine() -> dict:

@@ -76,6 +76,12 @@ def test_tuning_grid_picks_the_best_validation_run(deepbind_dir, tmp_path):
         assert g["chosen", ""] == next(r["lr_scale"] for r in rows if r["dataset"] == d)
         assert g["valid", g["chosen", ""]] == g["valid"].max()
         assert g["test", g["chosen", ""]] == pytest.approx(next(r["auroc"] for r in rows if r["dataset"] == d), abs=1e-6)
+    (summary,) = benchmark.grid_summary(gt).to_dict("records")
+    assert summary["models"] == summary["chose 1x"] + summary["chose 3x"] == 2
+    assert summary["test chosen"] == pytest.approx(np.mean([r["auroc"] for r in rows]), abs=1e-6)
+    assert summary["test 3x"] == pytest.approx(gt["test", 3.0].mean())
+    best_is_chosen = [g["test", g["chosen", ""]] >= g["test"].max() for _, g in gt.iterrows()]
+    assert summary["test agrees"] == sum(best_is_chosen)
     for bad in ((), (1, 1), (0,), (-1, 2)):
         with pytest.raises(ValueError, match="distinct positive"):
             benchmark.make_jobs(["MAFK"], ["cnn"], lr_scales=bad)
