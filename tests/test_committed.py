@@ -134,6 +134,8 @@ def test_benchmark_table_matches_checkpoints():
     for tf in data.ALL_REAL_TFS:
         assert {r["model"] for r in doc["rows"] if r["dataset"] == tf and r["kind"] == "baseline"} == {"pwm", "kmer"}
     assert {s for _, _, s in deep} == {"medium"}
+    # the same tuning grid for every model (`make checkpoints`: --lr-scales 1,3), the choice made on validation
+    assert all([g.split(":")[0] for g in r["grid"].split(";")] == ["1", "3"] for r in deep.values())
     _rows_match_checkpoints(deep)
     compared = [f"{a}-medium" for a in archs] + ["pwm", "kmer"]
     for metric in ("auroc", "auprc"):
