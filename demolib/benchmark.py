@@ -651,7 +651,8 @@ def grid_table(doc: dict, root: str | Path | None = None, *, size: str = "medium
     from .architectures import ARCHITECTURES
 
     root = Path(root) if root is not None else data.DATA_DIR / "checkpoints"
-    chosen = {(r["dataset"], r["arch"]): r["lr_scale"] for r in doc["rows"] if r["kind"] == "deep" and r["size"] == size}
+    chosen = {(r["dataset"], r["arch"]): r["lr_scale"] for r in doc["rows"]
+              if r["kind"] == "deep" and r["size"] == size}
     cells: dict[tuple[str, str], dict] = {}
     for j in (Job(**d) for d in doc["meta"]["jobs"]):
         if (j.dataset, j.arch) in chosen and j.size == size:
