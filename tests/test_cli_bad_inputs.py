@@ -417,7 +417,8 @@ def test_ctrl_c_during_training(work, tmp_path, quiet):
     err = tmp_path / "stderr.txt"
     out = tmp_path / "run" / "ck"  # the missing parent is created for the lock, and removed again
     argv = [sys.executable, "-m", "demolib", "train", "--fasta", str(work / "clean.fa"), "--name", "X", "--arch",
-            "cnn", "--size", "small", "--epochs", "100000", "--patience", "100000", "--out", str(out)]
+            "cnn", "--size", "small", "--epochs", "100000", "--patience", "100000", "--max-samples", "0",
+            "--out", str(out)]  # a run that does not end by itself (no sample cap either)
     with open(err, "w") as fh:
         p = subprocess.Popen(argv + (["--quiet"] if quiet else []), stderr=fh, stdout=subprocess.PIPE, env=ENV)
         try:
