@@ -412,6 +412,15 @@ def test_second_writer_is_refused_before_training(work, tmp_path):
 
 
 @pytest.mark.parametrize("quiet", [True, False], ids=["quiet", "progress-bar"])
+def _sigint_as_from_a_shell():
+    """In the child before exec: SIGINT unblocked and at its default disposition, as a shell starts a
+    command. The pytest process may run with SIGINT blocked or ignored, left so by an earlier test's
+    helper processes (multiprocessing's resource tracker blocks it around its start), and a child
+    inherits both; Python then never sees the Ctrl-C this test sends."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_training(work, tmp_path, quiet):
     """SIGINT while training: exit 130, one line, no checkpoint, no lock file, no temporary files."""
     err = tmp_path / "stderr.txt"
@@ -420,7 +429,8 @@ def test_ctrl_c_during_training(work, tmp_path, quiet):
             "cnn", "--size", "small", "--epochs", "100000", "--patience", "100000", "--max-samples", "0",
             "--out", str(out)]  # a run that does not end by itself (no sample cap either)
     with open(err, "w") as fh:
-        p = subprocess.Popen(argv + (["--quiet"] if quiet else []), stderr=fh, stdout=subprocess.PIPE, env=ENV)
+        p = subprocess.Popen(argv + (["--quiet"] if quiet else []), stderr=fh, stdout=subprocess.PIPE, env=ENV,
+                             preexec_fn=_sigint_as_from_a_shell)
         try:
             deadline = time.monotonic() + 300  # generous: a cold first import of torch under load is slow
             if quiet:  # the lock is taken before the data are read and torch is imported
@@ -432,7 +442,11 @@ def test_ctrl_c_during_training(work, tmp_path, quiet):
                     time.sleep(0.05)
             assert p.poll() is None, err.read_text()
             p.send_signal(signal.SIGINT)
-            p.wait(timeout=60)
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # say what the test process's SIGINT state was
+                pytest.fail(f"no exit 60 s after SIGINT; in the test process SIGINT is {signal.getsignal(signal.SIGINT)}, "
+                            f"blocked: {signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])}\n{err.read_text()}")
         finally:
             if p.poll() is None:
                 p.kill()
