@@ -411,16 +411,15 @@ def test_second_writer_is_refused_before_training(work, tmp_path):
     assert seconds < 30  # refused at once, not after training
 
 
-@pytest.mark.parametrize("quiet", [True, False], ids=["quiet", "progress-bar"])
 def _sigint_as_from_a_shell():
     """In the child before exec: SIGINT unblocked and at its default disposition, as a shell starts a
     command. The pytest process may run with SIGINT blocked or ignored, left so by an earlier test's
-    helper processes (multiprocessing's resource tracker blocks it around its start), and a child
-    inherits both; Python then never sees the Ctrl-C this test sends."""
+    helper processes, and a child inherits both; Python then never sees the Ctrl-C this test sends."""
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+@pytest.mark.parametrize("quiet", [True, False], ids=["quiet", "progress-bar"])
 def test_ctrl_c_during_training(work, tmp_path, quiet):
     """SIGINT while training: exit 130, one line, no checkpoint, no lock file, no temporary files."""
     err = tmp_path / "stderr.txt"
