@@ -37,7 +37,7 @@ from .utils import atomic_write, atomic_write_json
 __all__ = ["Job", "make_jobs", "deepbind_pairs", "job_dataset", "train_config_for", "run_job", "run_jobs",
            "pending", "collect", "paired_tests", "summarize", "write_table", "BASELINES", "RESULTS_DIR",
            "SIZES_DIR", "load_table", "table2", "tests_table", "claims", "PAPER_CLAIMS", "paper_claims",
-           "baseline_wins", "sizes_table", "grid_table", "grid_summary"]
+           "baseline_wins", "multi_size_datasets", "sizes_table", "grid_table", "grid_summary"]
 
 #: Where ``make checkpoints`` writes the committed table (``benchmark.json``, ``.csv``, ``.png``).
 RESULTS_DIR = data.DATA_DIR / "results" / "benchmark"
@@ -597,6 +597,15 @@ def baseline_wins(doc: dict, metric: str = "auroc", *, size: str = "medium"):
         out.append({"model": model, "n": len(ds), "beats_pwm": len(beats["pwm"]), "beats_kmer": len(beats["kmer"]),
                     "beats_both": len(both), "not_both": ", ".join(d for d in ds if d not in both)})
     return pd.DataFrame(out)
+
+
+def multi_size_datasets(rows: list[dict]) -> list[str]:
+    """The datasets whose deep models were trained in more than one size (the size comparison's), sorted."""
+    sizes: dict[str, set] = {}
+    for r in rows:
+        if r["kind"] == "deep":
+            sizes.setdefault(r["dataset"], set()).add(r["size"])
+    return sorted(d for d, s in sizes.items() if len(s) > 1)
 
 
 def sizes_table(doc: dict, metric: str = "auroc"):

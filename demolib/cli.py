@@ -475,11 +475,7 @@ def cmd_benchmark(args) -> int:
 
     atomic_write(results / "benchmark.png", lambda p: fig.savefig(p, format="png", dpi=150, bbox_inches="tight"))
     wrote = f"{results / 'benchmark.json'}, .csv and .png"
-    sizes_of: dict[str, set] = {}
-    for r in rows:
-        if r["kind"] == "deep":
-            sizes_of.setdefault(r["dataset"], set()).add(r["size"])
-    if any(len(s) > 1 for s in sizes_of.values()):  # some TF in several sizes: the size comparison too
+    if benchmark.multi_size_datasets(rows):  # some TF in several sizes: the size comparison too
         fig = plots.benchmark_sizes(rows)
         atomic_write(results / "sizes.png", lambda p: fig.savefig(p, format="png", dpi=150, bbox_inches="tight"))
         wrote += f", {results / 'sizes.png'}"

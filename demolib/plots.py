@@ -921,9 +921,10 @@ def benchmark_sizes(rows: Sequence[Mapping], *, metric: str = "auroc") -> Figure
     import seaborn as sns
 
     from .architectures import SIZES
+    from .benchmark import multi_size_datasets
 
-    df = pd.DataFrame([r for r in rows if r["kind"] == "deep"])
-    df = df[df.groupby("dataset")["size"].transform("nunique") > 1]
+    multi = set(multi_size_datasets(list(rows)))
+    df = pd.DataFrame([r for r in rows if r["kind"] == "deep" and r["dataset"] in multi])
     df = df.assign(architecture=df["arch"].map(ARCH_LABELS), rank=df["size"].map(SIZES.index))
     df = df.sort_values(["dataset", "rank"], kind="stable")
     sizes = [s for s in SIZES if s in set(df["size"])]
